@@ -5,7 +5,7 @@ The Python API mirrors the `kg` command:
     import kg
     settings = kg.settings()              # from KG_* environment variables
     report = kg.build(settings)           # validate, reason, materialise, write a release
-    rows = kg.query("SELECT ...", settings)
+    result = kg.query("SELECT ...", settings)
     kg.validate([path, ...], settings)    # -> list of violations (empty when valid)
     kg.reason(settings)                   # -> ReasonerReport
     kg.export("out.ttl", "turtle", settings)
@@ -15,7 +15,19 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from kg.config import Settings, from_env as settings  # noqa: E402
-from kg.api import build, export, query, reason, validate  # noqa: E402
+_API = ("build", "export", "query", "reason", "validate")
+__all__ = ["Settings", "settings", *_API, "__version__"]
 
-__all__ = ["Settings", "settings", "build", "export", "query", "reason", "validate", "__version__"]
+
+def __getattr__(name: str):
+    # Imported lazily so that `import kg.fmt` stays light and free of import cycles.
+    if name in _API:
+        from kg import api
+        return getattr(api, name)
+    if name == "settings":
+        from kg.config import from_env
+        return from_env
+    if name == "Settings":
+        from kg.config import Settings
+        return Settings
+    raise AttributeError(name)

@@ -1,0 +1,100 @@
+"""SHACL validation of instance data, with violations traced back to the file they came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import RDF
+
+from kg.namespaces import SH
+
+
+@dataclass(frozen=True)
+class Violation:
+    focus: str
+    path: str | None
+    message: str
+    severity: str          # "Violation", "Warning" or "Info"
+    value: str | None
+    shape: str | None
+    source: str | None = None   # the file the focus node is described in
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        path = f" path {self.path}" if self.path else ""
+        value = f" value {self.value}" if self.value is not None else ""
+        return f"{where}{self.severity}: focus {self.focus}{path}{value}: {self.message}"
+
+
+def _term(node) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return node.n3() if not isinstance(node, URIRef) else f"<{node}>"
+
+
+def _result_path(report: Graph, result) -> str | None:
+    path = report.value(result, SH.resultPath)
+    if path is None:
+        return None
+    if isinstance(path, BNode):  # a complex path: show it in SHACL's own words
+        return " ".join(f"{p.n3(report.namespace_manager)} {o.n3(report.namespace_manager)}"
+                        for p, o in report.predicate_objects(path))
+    return path.n3(report.namespace_manager)
+
+
+def violations_from_report(report: Graph, sources: dict | None = None) -> list[Violation]:
+    out = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        severity = report.value(result, SH.resultSeverity)
+        message = report.value(result, SH.resultMessage)
+        out.append(Violation(
+            focus=_term(focus),
+            path=_result_path(report, result),
+            message=str(message) if message is not None else "constraint not met",
+            severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+            value=_term(report.value(result, SH.value)),
+            shape=_term(report.value(result, SH.sourceShape)),
+            source=(sources or {}).get(focus),
+        ))
+    return sorted(out, key=lambda v: (v.source or "", v.focus, v.path or "", v.message))
+
+
+def validate_graphs(data: Graph, shapes: Graph, ontology: Graph | None = None,
+                    sources: dict | None = None) -> list[Violation]:
+    """Validate `data` (with `ontology` as extra class/concept context) against `shapes`.
+
+    `sources` maps a subject to the file it came from, so each violation names its file.
+    Returns every result, warnings included; callers decide what fails.
+    """
+    combined = Graph()
+    for t in data:
+        combined.add(t)
+    if ontology is not None:
+        for t in ontology:
+            combined.add(t)
+    _conforms, report, _text = shacl_validate(
+        combined, shacl_graph=shapes, inference="none", advanced=True,
+        allow_warnings=True, abort_on_first=False, meta_shacl=False, do_owl_imports=False,
+    )
+    return violations_from_report(report, sources)
+
+
+def failing(violations: list[Violation]) -> list[Violation]:
+    """The results that block a build: severity Violation."""
+    return [v for v in violations if v.severity == "Violation"]
+
+
+def subject_sources(graphs: dict[Path, Graph], root: Path) -> dict:
+    """Map each subject to the (relative) file that describes it."""
+    sources: dict = {}
+    for path, g in graphs.items():
+        rel = str(path.relative_to(root)) if path.is_absolute() and path.is_relative_to(root) else str(path)
+        for s in g.subjects():
+            sources.setdefault(s, rel)
+    return sources

@@ -1,0 +1,87 @@
+"""The source files of the graph and their named graphs.
+
+Every Turtle file under ontology/ and data/ is one named graph, `kg:graph/{path without suffix}`
+(`data/mit-v1.ttl` -> `https://w3id.org/airm-kg/graph/data/mit-v1`). shapes/ are not data: they are
+loaded by validation and published beside the graph, not merged into it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from kg.errors import InputError
+from kg.formats import for_path
+from kg.namespaces import GRAPH
+
+DATA_DIRS = ("ontology", "data")
+SHAPES_DIR = "shapes"
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path        # absolute
+    rel: str          # relative to the project root, with forward slashes
+
+    @property
+    def graph_iri(self) -> str:
+        return f"{GRAPH}{self.rel.rsplit('.', 1)[0]}"
+
+    @property
+    def kind(self) -> str:
+        return self.rel.split("/", 1)[0]
+
+
+def rdf_files(directory: Path) -> list[Path]:
+    """RDF files below `directory`, skipping data/sources (inputs of the generators, not graph data)."""
+    out = []
+    for p in sorted(directory.rglob("*")):
+        if p.is_file() and p.suffix in (".ttl", ".nt", ".jsonld", ".rdf", ".trig", ".nq") \
+                and "sources" not in p.relative_to(directory).parts:
+            out.append(p)
+    return out
+
+
+def collect(root: Path, paths: list[Path] | None = None) -> list[Source]:
+    """The graph sources of the project, or the given files (resolved against `root`)."""
+    if paths is None:
+        paths = [p for d in DATA_DIRS for p in rdf_files(root / d)]
+    return [_source(root, p) for p in paths]
+
+
+def shape_sources(root: Path) -> list[Source]:
+    return [_source(root, p) for p in rdf_files(root / SHAPES_DIR)]
+
+
+def _source(root: Path, path: Path) -> Source:
+    path = (root / path) if not Path(path).is_absolute() else Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        rel = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        rel = path.name
+    return Source(path, rel)
+
+
+def parse_rdflib(source: Source) -> Graph:
+    """Parse with rdflib (for SHACL); errors name the file and line."""
+    g = Graph()
+    fmt = for_path(source.path)
+    try:
+        g.parse(source.path, format=fmt.rdflib)
+    except Exception as exc:
+        raise InputError(f"{source.rel}: cannot parse {fmt.name}: {exc}") from exc
+    return g
+
+
+def load_into(store: ox.Store, source: Source, base: str | None = None) -> None:
+    """Parse with Oxigraph into the source's named graph; errors name the file, line and column."""
+    fmt = for_path(source.path)
+    try:
+        store.load(path=str(source.path), format=fmt.oxigraph, to_graph=ox.NamedNode(source.graph_iri))
+    except SyntaxError as exc:
+        raise InputError(f"{source.rel}: {exc}") from exc
