@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from kg.namespaces import SH
+from kg import shacl_sparql
+from kg.namespaces import SH, bind_all
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,15 @@ class Violation:
         return f"{where}{self.severity}: focus {self.focus}{path}{value}: {self.message}"
 
 
+_NAMES = Graph()
+bind_all(_NAMES)
+
+
+def _short(iri: URIRef) -> str:
+    """An IRI as a prefixed name where a project prefix fits, else <iri>."""
+    return iri.n3(_NAMES.namespace_manager)
+
+
 def _term(node) -> str | None:
     if node is None:
         return None
@@ -44,7 +55,7 @@ def _result_path(report: Graph, result) -> str | None:
     if isinstance(path, BNode):  # a complex path: show it in SHACL's own words
         return " ".join(f"{p.n3(report.namespace_manager)} {o.n3(report.namespace_manager)}"
                         for p, o in report.predicate_objects(path))
-    return path.n3(report.namespace_manager)
+    return _short(path)
 
 
 def violations_from_report(report: Graph, sources: dict | None = None) -> list[Violation]:
@@ -66,10 +77,12 @@ def violations_from_report(report: Graph, sources: dict | None = None) -> list[V
 
 
 def validate_graphs(data: Graph, shapes: Graph, ontology: Graph | None = None,
-                    sources: dict | None = None) -> list[Violation]:
+                    sources: dict | None = None, engine: str = "fast") -> list[Violation]:
     """Validate `data` (with `ontology` as extra class/concept context) against `shapes`.
 
     `sources` maps a subject to the file it came from, so each violation names its file.
+    engine "fast": SHACL Core by pyshacl, sh:sparql constraints by Oxigraph (`kg.shacl_sparql`);
+    engine "pyshacl": everything by pyshacl (slow; the reference the fast engine is tested against).
     Returns every result, warnings included; callers decide what fails.
     """
     combined = Graph()
@@ -78,11 +91,46 @@ def validate_graphs(data: Graph, shapes: Graph, ontology: Graph | None = None,
     if ontology is not None:
         for t in ontology:
             combined.add(t)
+    if engine == "pyshacl":
+        return violations_from_report(_pyshacl(combined, shapes), sources)
+    core, constraints = shacl_sparql.split(shapes)
+    results = violations_from_report(_pyshacl(combined, core), sources)
+    results += [_from_sparql(r, sources) for r in shacl_sparql.evaluate(_oxigraph(combined), constraints)]
+    return sorted(results, key=lambda v: (v.source or "", v.focus, v.path or "", v.message))
+
+
+def _pyshacl(data: Graph, shapes: Graph) -> Graph:
     _conforms, report, _text = shacl_validate(
-        combined, shacl_graph=shapes, inference="none", advanced=True,
+        data, shacl_graph=shapes, inference="none", advanced=True,
         allow_warnings=True, abort_on_first=False, meta_shacl=False, do_owl_imports=False,
     )
-    return violations_from_report(report, sources)
+    return report
+
+
+def _oxigraph(graph: Graph) -> ox.Store:
+    store = ox.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _to_rdflib(term):
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    return Literal(term.value, lang=term.language,
+                   datatype=None if term.language else URIRef(term.datatype.value))
+
+
+def _from_sparql(result: dict, sources: dict | None) -> Violation:
+    focus = _to_rdflib(result["focus"])
+    path = result["path"]
+    path_text = _short(URIRef(path if isinstance(path, URIRef) else path.value)) if path is not None else None
+    return Violation(focus=_term(focus), path=path_text, message=result["message"],
+                     severity=result["severity"], value=_term(_to_rdflib(result["value"])),
+                     shape=_term(result["shape"]), source=(sources or {}).get(focus))
 
 
 def failing(violations: list[Violation]) -> list[Violation]:
