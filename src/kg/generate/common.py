@@ -7,10 +7,9 @@ import unicodedata
 from pathlib import Path
 
 import yaml
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID
-from rdflib.term import BNode
 
 from kg.errors import InputError
 from kg.namespaces import BIBO, KG, bind_all
@@ -72,7 +71,8 @@ def add_dataset(g: Graph, name: str, title: str, description: str) -> URIRef:
 
 
 def add_person(g: Graph, dataset: URIRef, family: str, given: str | None = None) -> URIRef:
-    """`kg:person/{family}-{given}`; a person known by family name only gets no foaf:givenName."""
+    """`kg:person/{family}-{given}`. A person known by family name only is `kg:person/{family}`, with
+    no foaf:givenName, and the family name as foaf:name and label."""
     iri = KG["person/" + slug(f"{family} {given or ''}")]
     name = f"{given} {family}" if given else family
     _check_same_person(g, iri, name)
@@ -111,3 +111,8 @@ def add_authors(g: Graph, doc: URIRef, agents: list[URIRef]) -> None:
     g.add((doc, BIBO.authorList, head))
     for agent in agents:
         g.add((doc, DCTERMS.creator, agent))
+
+
+def document_iri(source_id: str) -> URIRef:
+    """`kg:document/{id}`: the source id without its "doc-" prefix, spaces as '-' (dots kept)."""
+    return KG["document/" + source_id.removeprefix("doc-").replace(" ", "-")]

@@ -1,0 +1,41 @@
+"""`kg generate`: the vocabularies (`ontology/vocab/*.ttl`) and data (`data/*.ttl`) generated,
+reproducibly, from the inputs in `data/sources/`.
+
+Each generator module has `build(root) -> {output path relative to the project: graph}`; every
+output is written canonically (`kg.fmt.write_canonical`), so the same sources give the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rdflib import Graph
+
+from kg.errors import InputError
+from kg.fmt import write_canonical
+from kg.generate import mit_v1, nexus_vocab, seeds, vocab
+
+GENERATORS = (vocab, nexus_vocab, seeds, mit_v1)
+
+
+def build_all(root: Path) -> dict[str, Graph]:
+    """Every output graph, keyed by its path relative to the project."""
+    out: dict[str, Graph] = {}
+    for module in GENERATORS:
+        for rel, graph in module.build(root).items():
+            if rel in out:
+                raise InputError(f"two generators write {rel}")
+            out[rel] = graph
+    return out
+
+
+def generate_all(root: Path, out: Path | None = None) -> list[Path]:
+    """Read `root/data/sources`, write the outputs under `out` (default: `root`); the files written."""
+    target = root if out is None else out
+    written = []
+    for rel, graph in sorted(build_all(root).items()):
+        path = target / rel
+        write_canonical(graph, path)
+        written.append(path)
+    return written
+
