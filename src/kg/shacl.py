@@ -60,7 +60,7 @@ def _result_path(report: Graph, result) -> str | None:
 
 def violations_from_report(report: Graph, sources: dict | None = None) -> list[Violation]:
     out = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
+    for result in report.objects(None, SH.result):  # top-level results only, not sh:detail
         focus = report.value(result, SH.focusNode)
         severity = report.value(result, SH.resultSeverity)
         message = report.value(result, SH.resultMessage)
@@ -120,8 +120,8 @@ def _to_rdflib(term):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
-    return Literal(term.value, lang=term.language,
-                   datatype=None if term.language else URIRef(term.datatype.value))
+    plain = term.language or term.datatype.value == "http://www.w3.org/2001/XMLSchema#string"
+    return Literal(term.value, lang=term.language, datatype=None if plain else URIRef(term.datatype.value))
 
 
 def _from_sparql(result: dict, sources: dict | None) -> Violation:
