@@ -37,7 +37,11 @@ def cmd_reason(args, settings) -> int:
 
 
 def cmd_query(args, settings) -> int:
-    from kg import sparql
+    from kg import queries, sparql
+    if args.name:
+        result = queries.run_named(args.name, queries.parse_assignments(args.param), settings)
+        sys.stdout.buffer.write(sparql.render(result, args.format))
+        return 0
     text = Path(args.file).read_text(encoding="utf-8") if args.file else args.query
     if not text:
         _err("kg query: give a query, or --file F")
@@ -101,6 +105,9 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--file", "-f", help="read the query from a file")
     q.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json", "xml",
                                                         "turtle", "ntriples", "jsonld", "rdfxml"])
+    q.add_argument("--name", "-n", help="run the named query queries/NAME.rq (list: /queries in the service)")
+    q.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                   help="a parameter of the named query (repeatable)")
     q.set_defaults(func=cmd_query)
 
     e = sub.add_parser("export", help="write the current release to a file")

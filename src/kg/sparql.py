@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 
 from kg.errors import QueryError
@@ -11,18 +13,9 @@ from kg.namespaces import PREFIXES
 UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
 
 
-def run(store: ox.Store, query: str, substitutions: dict | None = None, prefixes: bool = True):
-    """Execute `query` over the union of all graphs; project prefixes are predeclared."""
-    try:
-        return store.query(query, prefixes=PREFIXES if prefixes else None,
-                           use_default_graph_as_union=True, substitutions=substitutions)
-    except SyntaxError as exc:
-        hint = ""
-        if query.lstrip().upper().startswith(UPDATE_WORDS):
-            hint = " (updates are not accepted: the graph is read-only between releases)"
-        raise QueryError(f"malformed query: {exc}{hint}") from exc
-    except OSError as exc:
-        raise QueryError(f"query failed: {exc}") from exc
+def run(store: ox.Store, query: str, substitutions: dict | None = None):
+    """Execute `query`: default graph = union of all graphs (or the query's own FROM); prefixes predeclared."""
+    return run_dataset(store, query, substitutions=substitutions)
 
 
 def term_text(term) -> str:
@@ -53,10 +46,136 @@ def table(solutions) -> str:
 def render(result, fmt: str = "table") -> bytes:
     """Serialise any query result: SELECT/ASK as table, json, xml, csv, tsv; graphs as RDF."""
     if isinstance(result, ox.QueryTriples):
-        rdf = lookup("turtle" if fmt == "table" else fmt, kind="graph")
+        try:
+            rdf = lookup("turtle" if fmt == "table" else fmt, kind="graph")
+        except KeyError:
+            raise QueryError(f"a CONSTRUCT or DESCRIBE result cannot be written as {fmt!r}: "
+                             "use turtle, ntriples, jsonld or rdfxml") from None
         return result.serialize(format=rdf.oxigraph)
     if fmt == "table":
         if isinstance(result, ox.QueryBoolean):
             return (b"true\n" if bool(result) else b"false\n")
         return table(result).encode("utf-8")
-    return result.serialize(format=lookup(fmt, kind="results").oxigraph)
+    try:
+        results_format = lookup(fmt, kind="results")
+    except KeyError:
+        raise QueryError(f"a SELECT or ASK result cannot be written as {fmt!r}: use table, csv, tsv, json or xml") from None
+    return result.serialize(format=results_format.oxigraph)
+
+
+# --- Reading a query's text without running it (used by the endpoint and the named queries) ---
+
+_OPAQUE = re.compile(r'''
+    \#[^\n]*                                   # comment
+  | """(?:[^"\\]|\\.|"(?!""))*"""              # long strings
+  | \'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
+  | "(?:[^"\\\n]|\\.)*"                        # short strings
+  | '(?:[^'\\\n]|\\.)*'
+  | <[^<>"{}|^`\\\x00-\x20]*>                  # IRIs
+''', re.VERBOSE | re.DOTALL)
+_KEYWORD = re.compile(r"(?<![\w:?$\-])([A-Za-z]+)(?![\w:\-])")
+FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+UPDATE_KEYWORDS = UPDATE_WORDS + ("WITH",)
+
+
+def _masked(query: str) -> str:
+    """The query with comments, strings and IRIs blanked out (same length, so positions hold)."""
+    return _OPAQUE.sub(lambda m: " " * len(m.group(0)), query)
+
+
+def keywords(query: str) -> list[str]:
+    """The bare words of a query (upper case), outside comments, strings, IRIs, variables and prefixed names."""
+    return [w.upper() for w in _KEYWORD.findall(_masked(query))]
+
+
+def where_brace(query: str) -> int | None:
+    """Where the `{` that opens the query's (outermost) WHERE clause is, or None."""
+    masked = _masked(query)
+    for m in _KEYWORD.finditer(masked):
+        if m.group(1).upper() == "WHERE" or (m.group(1).upper() in ("SELECT", "ASK", "DESCRIBE")
+                                             and "WHERE" not in keywords(query)):
+            at = masked.find("{", m.end())
+            return at if at >= 0 else None
+    return None
+
+
+def query_form(query: str) -> str | None:
+    """SELECT, CONSTRUCT, DESCRIBE or ASK; an update keyword (INSERT, ...) for an update; None if neither."""
+    for word in keywords(query):
+        if word in FORMS or word in UPDATE_KEYWORDS:
+            return word
+    return None
+
+
+def is_update(query: str) -> bool:
+    """Whether the text reads as a SPARQL Update request rather than a query."""
+    return query_form(query) in UPDATE_KEYWORDS
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether the query names its own dataset (FROM / FROM NAMED)."""
+    return "FROM" in keywords(query)
+
+
+def uses_service(query: str) -> bool:
+    """Whether the query asks for federation (SERVICE), which would make the store fetch from the network."""
+    return "SERVICE" in keywords(query)
+
+
+_CHAR_CLASS = re.compile(r"\[[^\[\]]*\\u\{[^\]]*\]")
+_POSITION = re.compile(r"error at (\d+):(\d+)")
+
+
+def explain(query: str, message: str) -> str:
+    """The parser's message made readable: character-class listings shortened, and the line it
+    points at quoted with a caret under the column."""
+    message = _CHAR_CLASS.sub("[a name character]", message)
+    message = re.sub(r"(, \[a name character\])+", ", [a name character]", message)
+    m = _POSITION.search(message)
+    lines = query.splitlines()
+    if m is None or not 0 < int(m[1]) <= len(lines):
+        return message
+    line, column = lines[int(m[1]) - 1], int(m[2])
+    return f"{message}\n  line {m[1]}: {line}\n  {' ' * (len(m[1]) + 7)}{' ' * max(column - 1, 0)}^"
+
+
+def run_dataset(store: ox.Store, query: str, default_graphs: list[str] | None = None,
+                named_graphs: list[str] | None = None, substitutions: dict | None = None):
+    """Like `run`, with a protocol dataset (graph IRIs inside the store, never fetched).
+
+    Given graphs make up the whole dataset, as the SPARQL Protocol says (only named graphs given:
+    the default graph is empty). With none: the query's own FROM / FROM NAMED when it has them,
+    else the union of all graphs as default graph, every named graph addressable with GRAPH."""
+    dataset: dict = {}
+    if default_graphs or named_graphs:
+        dataset["default_graph"] = [ox.NamedNode(g) for g in default_graphs or []]
+        dataset["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or []]
+    else:
+        dataset["use_default_graph_as_union"] = not declares_dataset(query)
+    try:
+        return store.query(escape_dotted_names(query), prefixes=PREFIXES, substitutions=substitutions, **dataset)
+    except SyntaxError as exc:
+        raise QueryError(f"malformed query: {explain(query, str(exc))}") from exc
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise QueryError(f"query failed: {exc}") from exc
+
+
+# --- Oxigraph 0.5 rejects prefixed names whose local part has two or more dots between digits
+# (`mtax:1.1.3`, valid SPARQL 1.1), while it accepts the escaped form `mtax:1.1\.3`. Taxonomy codes
+# are exactly that shape, so queries are rewritten to the escaped form (same IRI) before parsing.
+_DOTTED_NAME = re.compile(r"(?<![\w\\])((?:[A-Za-z][\w\-.]*)?:)(\d+\.\d+)((?:\.\d+)+)")
+
+
+def escape_dotted_names(query: str) -> str:
+    """`mtax:1.1.3` -> `mtax:1.1\\.3` outside comments, strings and IRIs; everything else unchanged."""
+    out, last = [], 0
+    for m in _OPAQUE.finditer(query):
+        out.append(_escape_span(query[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_escape_span(query[last:]))
+    return "".join(out)
+
+
+def _escape_span(text: str) -> str:
+    return _DOTTED_NAME.sub(lambda m: m[1] + m[2] + m[3].replace(".", "\\."), text)

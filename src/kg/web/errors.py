@@ -1,0 +1,112 @@
+"""HTTP errors of the service, and the ONE handler that renders every error in one shape:
+
+    {"error": {"status": 400, "title": "Bad Request", "detail": "malformed query: error at 1:25: ..."}}
+
+as JSON, or as an HTML page when a browser asks (the query page again when a query was given).
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from http import HTTPStatus
+
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kg.errors import KGError
+from kg.web import negotiate
+
+
+class NotAcceptable(KGError):
+    """Nothing in Accept (or `format`) can be produced for this answer."""
+
+    http_status = 406
+
+
+class UpdateForbidden(KGError):
+    """A SPARQL Update was sent: the graph is read-only."""
+
+    http_status = 403
+
+
+class UnsupportedMediaType(KGError):
+    """A POST body of a type the SPARQL Protocol does not define."""
+
+    http_status = 415
+
+
+class MethodNotAllowed(KGError):
+    http_status = 405
+
+    def __init__(self, detail: str, allow: str) -> None:
+        super().__init__(detail)
+        self.allow = allow
+
+
+UPDATE_REFUSED = ("SPARQL Update is not accepted: this endpoint is read-only. The graph changes only "
+                  "by a new release (`kg build`); send SELECT, ASK, CONSTRUCT or DESCRIBE queries.")
+ERROR_TYPES = (KGError, HTTPException, RequestValidationError)
+
+
+def confined(function):
+    """For endpoints that run in a worker thread with pyoxigraph results: an exception leaving them
+    has the local variables of its frames cleared there, because pyoxigraph's result objects must be
+    dropped on the thread that made them (the handler runs on another)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:
+            seen: Exception | None = exc
+            while seen is not None:
+                traceback.clear_frames(seen.__traceback__)
+                seen = seen.__cause__ or seen.__context__
+            raise
+    return wrapper
+
+
+def status_of(exc: Exception) -> int:
+    if isinstance(exc, KGError):
+        return exc.http_status
+    if isinstance(exc, HTTPException):
+        return exc.status_code
+    return 400 if isinstance(exc, RequestValidationError) else 500
+
+
+def detail_of(exc: Exception) -> str:
+    if isinstance(exc, HTTPException):
+        return str(exc.detail)
+    if isinstance(exc, RequestValidationError):
+        return "; ".join(f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in exc.errors())
+    return str(exc)
+
+
+def problem(status: int, detail: str) -> dict:
+    return {"error": {"status": status, "title": HTTPStatus(status).phrase, "detail": detail}}
+
+
+def headers_of(exc: Exception) -> dict[str, str]:
+    headers = {"Vary": "Accept"}
+    allow = getattr(exc, "allow", None) or (getattr(exc, "headers", None) or {}).get("Allow")
+    if allow:
+        headers["Allow"] = allow
+    return headers
+
+
+def wants_html(request: Request) -> bool:
+    offers = [("json", ["application/json", "application/problem+json"]), ("html", ["text/html"])]
+    return negotiate.choose(request.headers.get("accept"), offers) == "html"
+
+
+async def handle(request: Request, exc: Exception) -> Response:
+    """The one exception handler: every error of the service goes through here."""
+    status = status_of(exc)
+    body, headers = problem(status, detail_of(exc)), headers_of(exc)
+    if wants_html(request) and request.method != "HEAD":
+        from kg.web.templating import error_page
+        return error_page(request, body["error"], headers)
+    return JSONResponse(body, status_code=status, headers=headers)

@@ -1,0 +1,1 @@
+"""One module per resource: `home` (/, /-/health), `sparql` (/sparql), `queries` (/queries)."""

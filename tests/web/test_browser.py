@@ -1,0 +1,121 @@
+"""The query page and the search box in a real headless Chromium (Debian's `chromium`), driven by
+Playwright against the real server. Skipped only where Chromium is missing and CI is unset; in CI
+(`.ci/run` installs Chromium) they always run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg import queries, sparql
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+CATALOGUE = queries.load_all(Path(__file__).resolve().parents[2] / "queries")
+
+if not CHROMIUM and not os.environ.get("CI"):
+    pytest.skip("Chromium is not installed (apt-get install chromium); CI always runs these", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright   # never `playwright install`: Debian's Chromium is used
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page that records every request it makes and every console error."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.requests, page.errors = [], []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    yield page
+    context.close()
+
+
+def editor_text(page) -> str:
+    return page.evaluate("window.sparqlEditor.getValue()")
+
+
+def test_run_an_example_and_download_csv(page, server, store, tmp_path):
+    page.goto(f"{server}/sparql")
+    page.wait_for_selector(".CodeMirror")
+    assert editor_text(page).startswith("PREFIX airm: <https://w3id.org/airm-kg/ontology#>")
+    assert page.locator(".CodeMirror .cm-keyword").count() > 0          # highlighted
+
+    page.click('a.example[data-name="documents"]')
+    assert editor_text(page) == CATALOGUE["documents"].standalone()
+    with page.expect_navigation():
+        page.click("#run")
+
+    expected_csv = sparql.render(sparql.run_dataset(store, CATALOGUE["documents"].standalone()), "csv")
+    rows = expected_csv.decode().count("\r\n") - 1
+    assert page.inner_text("#row-count") == str(rows)
+    assert page.locator('table.results-table a.iri[href="/document/shi2024"]').count() == 1
+
+    with page.expect_download() as download:
+        page.click('a.download[data-format="csv"]')
+    saved = tmp_path / "results.csv"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "results.csv"
+    assert saved.read_bytes() == expected_csv
+
+    assert all(url.startswith(server) for url in page.requests), "every asset comes from the service itself"
+    assert page.errors == []
+
+
+def test_a_broken_query_says_what_is_wrong(page, server):
+    page.goto(f"{server}/sparql")
+    page.wait_for_selector(".CodeMirror")
+    page.evaluate("window.sparqlEditor.setValue('SELECT * WHERE { ?s ?p }'); window.sparqlEditor.focus()")
+    with page.expect_navigation() as navigation:
+        page.keyboard.press("Control+Enter")
+    assert navigation.value.status == 400
+    assert "error at 1:25" in page.inner_text("#error")
+    assert editor_text(page) == "SELECT * WHERE { ?s ?p }"               # still there, to fix
+
+
+def test_a_long_query_is_posted(page, server, store):
+    query = "# " + "padding " * 1200 + "\nSELECT (COUNT(*) AS ?n) WHERE { ?m a airm:Mitigation }"
+    page.goto(f"{server}/sparql")
+    page.wait_for_selector(".CodeMirror")
+    page.evaluate("text => window.sparqlEditor.setValue(text)", query)
+    with page.expect_navigation() as navigation:
+        page.click("#run")
+    assert navigation.value.request.method == "POST"
+    expected = next(iter(sparql.run_dataset(store, query)))["n"].value
+    assert page.inner_text("table.results-table tbody td") == expected
+
+
+def test_home_search(page, server, store):
+    expected = len(list(queries.execute(CATALOGUE["search"], store, {"text": "red team"})))
+    page.goto(f"{server}/")
+    page.fill("#q", "red team")
+    with page.expect_navigation():
+        page.press("#q", "Enter")
+    assert page.inner_text("#row-count") == str(expected)
+    assert page.locator("li.hit a").first.get_attribute("href").startswith("/mitigation/")
+    assert page.errors == []
+
+
+def test_named_query_form(page, server, store):
+    page.goto(f"{server}/queries/mitigations-in-subtree")
+    page.fill('input[name="category"]', "v1tax:4.3")
+    with page.expect_navigation():
+        page.click("form.params button")
+    expected = len(list(queries.execute(CATALOGUE["mitigations-in-subtree"], store, {"category": "v1tax:4.3"})))
+    assert page.inner_text("#row-count") == str(expected)
+    assert "category=v1tax%3A4.3" in page.url
