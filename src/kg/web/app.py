@@ -28,6 +28,16 @@ def open_release(app: FastAPI, settings: Settings) -> None:
     app.state.counts = home.counts(app.state.store)
 
 
+def follow_release(app: FastAPI, settings: Settings) -> None:
+    """Switch to a newer release when `build/current` moved (a `kg build` or import finished).
+
+    Releases are immutable directories switched in by one rename, so comparing the link's target
+    per request is enough; a request already running keeps the store it started with."""
+    path = release.current_path(settings)
+    if path is not None and path != app.state.release.path:
+        open_release(app, settings)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or from_env()
 
@@ -43,6 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        allow_headers=["*"], expose_headers=["Link", "Vary"], max_age=86400)
     for error_type in errors.ERROR_TYPES:
         app.add_exception_handler(error_type, errors.handle)
+
+    @app.middleware("http")
+    async def serve_the_newest_release(request, call_next):
+        follow_release(app, settings)
+        return await call_next(request)
+
     app.mount("/-/static", StaticFiles(directory=STATIC), name="static")
     for module in (home, sparql, named_queries):
         app.include_router(module.router)
