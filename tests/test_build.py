@@ -33,7 +33,7 @@ def test_each_source_is_its_own_named_graph_and_inferences_have_theirs(store):
     assert {s.graph_iri for s in collect(ROOT)} | {f"{GRAPH}inferred"} == graphs
 
 
-@pytest.mark.parametrize("name", ["trig", "nquads", "turtle", "ntriples"])
+@pytest.mark.parametrize("name", ["trig", "nquads", "turtle", "ntriples", "jsonld"])
 def test_dumps_have_their_checksum_and_parse(current, name):
     entry = next(f for f in current.manifest["files"] if f["format"] == name)
     path = current.path / entry["name"]
@@ -43,7 +43,7 @@ def test_dumps_have_their_checksum_and_parse(current, name):
         quads = set(ox.parse(path=str(path), format=lookup(name).oxigraph))
         assert len(quads) == current.manifest["quads"]
     else:
-        g = Graph().parse(path, format="nt" if name == "ntriples" else name)
+        g = Graph().parse(path, format={"ntriples": "nt", "jsonld": "json-ld"}.get(name, name))
         distinct = len(select(release.Release(current.path, current.manifest).open_store(),
                               "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"))
         assert len(g) == distinct

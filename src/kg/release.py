@@ -2,7 +2,7 @@
 
     build/releases/<id>/manifest.json   what went in, what came out (checksums, sizes, counts)
     build/releases/<id>/store/          the embedded Oxigraph store (named graphs)
-    build/releases/<id>/airm-kg.*       dumps: TriG, N-Quads (all graphs), Turtle, N-Triples (union)
+    build/releases/<id>/airm-kg.*       dumps: TriG, N-Quads (all graphs), Turtle, N-Triples, JSON-LD (union)
     build/current -> releases/<id>      the release in service
 
 A build writes into `releases/.tmp-<id>` and renames it when complete, then replaces the `current`
@@ -26,7 +26,7 @@ from kg.errors import NoRelease
 from kg.formats import lookup
 from kg.namespaces import PREFIXES
 
-DUMPS = ("trig", "nquads", "turtle", "ntriples")
+DUMPS = ("trig", "nquads", "turtle", "ntriples", "jsonld")
 DUMP_NAME = "airm-kg"
 
 
@@ -117,12 +117,44 @@ def discard(staging: Path) -> None:
 
 
 def prune(settings: Settings) -> None:
-    """Keep the newest `keep_releases` releases (never the current one); drop stale staging dirs."""
+    """Keep the newest `keep_releases` releases (never the current one, never a versioned one:
+    `kg release` stamps a version on releases meant to be kept and compared); drop stale staging dirs."""
     current = current_path(settings)
     releases = sorted(p for p in settings.releases_dir.iterdir() if not p.name.startswith("."))
     for old in releases[:-settings.keep_releases]:
-        if old.resolve() != current:
+        if old.resolve() != current and not _manifest(old).get("version"):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _manifest(path: Path) -> dict:
+    try:
+        return json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def all_releases(settings: Settings) -> list[Release]:
+    """Every complete release in the build directory, oldest first."""
+    if not settings.releases_dir.is_dir():
+        return []
+    out = []
+    for path in sorted(p for p in settings.releases_dir.iterdir() if not p.name.startswith(".")):
+        manifest = _manifest(path)
+        if manifest.get("id"):
+            out.append(Release(path, manifest))
+    return out
+
+
+def switch(settings: Settings, release_id: str) -> Release:
+    """Put an existing release back in service (one atomic rename of the `current` link)."""
+    final = settings.releases_dir / release_id
+    manifest = _manifest(final)
+    if not manifest:
+        raise NoRelease(f"no release {release_id} in {settings.releases_dir}")
+    link_tmp = settings.build_dir / f".current-{release_id}-{os.getpid()}"
+    os.symlink(Path("releases") / release_id, link_tmp)
+    os.replace(link_tmp, settings.current_link)
+    return Release(final, manifest)
 
 
 def current_path(settings: Settings) -> Path | None:

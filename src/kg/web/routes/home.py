@@ -40,8 +40,42 @@ def search(request: Request, text: str) -> tuple[tables.Table, list]:
 def home(request: Request, q: str = "") -> Response:
     table, links = search(request, q) if q.strip() else (None, [])
     context = {"title": "AI risk mitigations", "q": q, "table": table, "downloads": links,
-               "counts": request.app.state.counts, "queries": list(request.app.state.queries.values())}
+               "counts": request.app.state.counts, "queries": list(request.app.state.queries.values()),
+               **overview(request)}
     return page(request, "home.html", context, links)
+
+
+MATRIX = """SELECT ?s ?f (COUNT(DISTINCT ?m) AS ?n) WHERE {
+  ?m a airm:Mitigation ; airm:lifecycleStage ?s ; airm:airmFunction ?f } GROUP BY ?s ?f"""
+TAXONOMIES = ("vocab/mitigation-taxonomy", "vocab/mit-v1-mitigation-taxonomy")
+LISTED = (("mitigation/", "Mitigations"), ("document/", "Source documents"), ("person/", "Persons"),
+          ("organization/", "Organisations"), ("risk/", "Risks named by documents"), ("dataset/", "Source datasets"),
+          ("agent/", "Agents"), ("evidence/", "Evidence quotes"), ("classification/", "Classifications"),
+          ("vocab/", "Vocabularies (concept schemes)"), ("ontology", "The ontology (documentation)"),
+          ("shapes", "The SHACL shapes"))
+
+
+def matrix(d) -> dict:
+    """Mitigations per (lifecycle stage, AI RMF function): rows, columns and cells for a heat map."""
+    base = d.base
+    stages = [n for top in d.tree(base + "vocab/lifecycle-stage") for n in top.walk()]
+    functions = [n for top in d.tree(base + "vocab/airm-function") for n in top.walk()]
+    cells = {(r["s"].value, r["f"].value): int(r["n"].value) for r in sparql.run(d.store, MATRIX)}
+    top = max(cells.values(), default=0)
+    return {"stages": stages, "functions": functions, "cells": cells, "max": top}
+
+
+def overview(request: Request) -> dict:
+    """What the home page shows besides search: counts per category, the matrix, every listing."""
+    cached = getattr(request.app.state, "overview", None)
+    if cached is None or cached[0] is not request.app.state.store:
+        from kg.web.routes.resources import describer
+        d = describer(request)
+        taxonomies = [{"scheme": d.iri_term(d.base + t), "top": d.tree(d.base + t)} for t in TAXONOMIES]
+        cached = (request.app.state.store, {"taxonomies": taxonomies, "matrix": matrix(d), "listed": LISTED,
+                                             "schemes": d.schemes()})
+        request.app.state.overview = cached
+    return cached[1]
 
 
 @router.get("/-/health")

@@ -1,0 +1,216 @@
+"""Dereferencing: the IRI `<base>X` is served at `/X` ("direct" Cool URIs: 200, no 303).
+
+Content negotiation picks HTML, Turtle, JSON-LD, N-Triples or RDF/XML; a suffix (`X.ttl`, `X.jsonld`,
+`X.nt`, `X.rdf`, `X.html`) names one representation and wins over `Accept`. Every answer carries
+`Vary: Accept`, an `ETag` from the release, `Content-Location` (the suffixed URL) and `Link:
+rel="alternate"` to the other representations. The ontology's hash IRIs (`ontology#Term`) are served
+by their document `/ontology`, the shapes' by `/shapes`. `/mitigation/`, `/document/`, ... list the
+resources under that path. Registered last: every other route wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from fastapi import APIRouter
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from kg.describe import Describer, Resource
+from kg.namespaces import PREFIXES
+from kg.web import errors, representations as reps
+from kg.web.errors import confined
+from kg.web.routes.sparql import base_iri
+from kg.web.templating import page, root
+
+router = APIRouter()
+OFFERS = (reps.HTML, *reps.GRAPH)
+BY_SUFFIX = {rep.suffix: rep for rep in OFFERS}
+NO_PREFIXES = frozenset({"ntriples"})
+# Listing pages: path segment -> (class, local name relative to the ontology namespace or absolute), title
+LISTINGS = {
+    "mitigation": ("#Mitigation", "Mitigations"),
+    "document": ("#SourceDocument", "Source documents"),
+    "person": ("http://xmlns.com/foaf/0.1/Person", "Persons"),
+    "organization": ("http://xmlns.com/foaf/0.1/Organization", "Organisations"),
+    "risk": ("#Risk", "Risks named by documents"),
+    "dataset": ("http://rdfs.org/ns/void#Dataset", "Source datasets"),
+    "agent": ("http://www.w3.org/ns/prov#Agent", "Agents"),
+    "evidence": ("#EvidenceQuote", "Evidence quotes"),
+    "classification": ("#Classification", "Classifications"),
+}
+TEMPLATES = {"mitigation": "mitigation.html", "document": "document.html", "person": "person.html",
+             "organization": "person.html", "agent": "person.html", "scheme": "taxonomy.html"}
+CONCEPT_TEMPLATE = "concept.html"
+
+
+def describer(request: Request) -> Describer:
+    """The app's Describer for the store in service (made on first use, kept with the store)."""
+    state = request.app.state
+    current = getattr(state, "describer", None)
+    if current is None or current.store is not state.store:
+        current = state.describer = Describer(state.store, base_iri(request), root(request))
+    return current
+
+
+@dataclass(frozen=True)
+class Target:
+    path: str            # the path without suffix, e.g. "mitigation/x"
+    iri: str
+    kind: str            # "resource", "ontology", "shapes" or "listing"
+    rep: reps.Representation | None     # chosen by a suffix
+
+
+def etag(request: Request, rep: reps.Representation) -> str:
+    return f'"{request.app.state.release.id}-{rep.suffix}"'
+
+
+def links(request: Request, path: str, current: reps.Representation | None = None,
+          offers=OFFERS) -> list[reps.Alternate]:
+    stem = path.rstrip("/").rsplit("/", 1)[-1] or "index"
+    return [reps.Alternate(rep, f"{root(request)}/{path}.{rep.suffix}", f"{stem}.{rep.suffix}")
+            for rep in offers if rep is not current]
+
+
+def headers_for(request: Request, target: Target, rep: reps.Representation) -> dict[str, str]:
+    headers = {"Vary": "Accept", "ETag": etag(request, rep),
+               "Content-Location": f"{root(request)}/{target.path}.{rep.suffix}"}
+    link = reps.link_header(links(request, target.path, rep))
+    if link:
+        headers["Link"] = link
+    return headers
+
+
+def not_modified(request: Request, headers: dict[str, str]) -> Response | None:
+    tags = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
+    if headers["ETag"] in tags or "*" in tags:
+        return Response(status_code=304, headers=headers)
+    return None
+
+
+def ontology_iris(d: Describer) -> set[str]:
+    iris = {d.base + "ontology"}
+    iris.update(o.value for o in d.objects(ox.NamedNode(d.base + "ontology"), "http://www.w3.org/2002/07/owl#versionIRI"))
+    return iris
+
+
+def resolve(request: Request, path: str) -> Target | None:
+    d = describer(request)
+    candidates = [(path, None)]
+    stem, dot, suffix = path.rpartition(".")
+    if dot and suffix in BY_SUFFIX and "/" not in suffix:
+        candidates.append((stem, BY_SUFFIX[suffix]))
+    for candidate, rep in candidates:
+        iri = d.base + candidate
+        if candidate.endswith("/") and candidate[:-1] in LISTINGS:
+            return Target(candidate, iri, "listing", rep)
+        if iri in ontology_iris(d):
+            return Target(candidate, iri, "ontology", rep)
+        if candidate == "shapes":
+            return Target(candidate, iri, "shapes", rep)
+        if candidate and d.exists(iri):
+            return Target(candidate, iri, "resource", rep)
+    return None
+
+
+def not_found(request: Request, path: str) -> Response:
+    d = describer(request)
+    iri = d.base + path
+    section = path.split("/", 1)[0]
+    detail = f"Not Found: nothing in the graph has the IRI <{iri}>."
+    if request.method == "HEAD" or not errors.wants_html(request):
+        raise HTTPException(404, detail)
+    body = errors.problem(404, detail)["error"]
+    context = {"title": "Not found", "error": body, "iri": iri,
+               "listing": section if section in LISTINGS else "",
+               "listing_title": LISTINGS.get(section, ("", ""))[1]}
+    return page(request, "not_found.html", context, status=404, headers={"Vary": "Accept"})
+
+
+def serialize(triples: list[ox.Triple], rep: reps.Representation, base: str) -> bytes:
+    prefixes = None if rep.name in NO_PREFIXES else rebased_prefixes(base)
+    return ox.serialize(triples, format=rep.format.oxigraph, prefixes=prefixes)
+
+
+def rebased_prefixes(base: str) -> dict[str, str]:
+    default = PREFIXES["kg"]
+    return {k: (base + v[len(default):] if v.startswith(default) else v) for k, v in PREFIXES.items()}
+
+
+def rdf_response(request: Request, triples: list[ox.Triple], target: Target, rep: reps.Representation) -> Response:
+    headers = headers_for(request, target, rep)
+    return not_modified(request, headers) or Response(serialize(triples, rep, describer(request).base),
+                                                      media_type=rep.media_type, headers=headers)
+
+
+def html_response(request: Request, template: str, context: dict, target: Target) -> Response:
+    headers = headers_for(request, target, reps.HTML)
+    headers.pop("Link", None)          # page() writes Link from the same alternates
+    return not_modified(request, headers) or page(request, template, context, links(request, target.path, reps.HTML),
+                                                  headers=headers)
+
+
+def choose(request: Request, target: Target, offers=OFFERS) -> reps.Representation:
+    if target.rep is not None:
+        if target.rep not in offers:
+            raise errors.NotAcceptable(f"{target.path} has no .{target.rep.suffix} representation")
+        return target.rep
+    return reps.choose(offers, request.headers.get("accept"))
+
+
+def resource_page(request: Request, target: Target, resource: Resource) -> Response:
+    template = TEMPLATES.get(resource.kind, CONCEPT_TEMPLATE if "tree" in resource.extras else "resource.html")
+    d = describer(request)
+    context = {"title": resource.label, "r": resource, "path": target.path,
+               "describe_query": f"DESCRIBE <{resource.iri}>", "base": d.base}
+    return html_response(request, template, context, target)
+
+
+def listing(request: Request, target: Target) -> Response:
+    d = describer(request)
+    section = target.path.rstrip("/")
+    cls, title = LISTINGS[section]
+    cls = d.ns + cls[1:] if cls.startswith("#") else cls
+    prefix = d.base + section + "/"
+    items = [t for t in d.instances(cls) if t.value.startswith(prefix)]
+    rep = choose(request, target, (reps.HTML,))
+    headers = {"Vary": "Accept", "ETag": etag(request, rep)}
+    return not_modified(request, headers) or page(request, "listing.html", {
+        "title": title, "items": items, "section": section}, headers=headers)
+
+
+@router.api_route("/{path:path}", methods=["GET", "HEAD"])
+@confined
+def dereference(request: Request, path: str) -> Response:
+    target = resolve(request, path)
+    if target is None:
+        return not_found(request, path)
+    if target.kind == "listing":
+        return listing(request, target)
+    if target.kind in ("ontology", "shapes"):
+        from kg.web.routes import ontology
+        rep = choose(request, target)
+        document = ontology.document(request, describer(request), target.kind)
+        if rep is reps.HTML:
+            return html_response(request, "ontology.html", document.context(), target)
+        return rdf_response(request, document.triples, target, rep)
+    rep = choose(request, target)
+    d = describer(request)
+    resource = d.describe(target.iri, extras=rep is reps.HTML)
+    if rep is not reps.HTML:
+        triples = resource.triples
+        if resource.kind == "scheme":            # a scheme's document is its whole vocabulary
+            triples = list(dict.fromkeys(triples + vocabulary(d, target.iri)))
+        return rdf_response(request, triples, target, rep)
+    return resource_page(request, target, resource)
+
+
+def vocabulary(d: Describer, scheme: str) -> list[ox.Triple]:
+    node = ox.NamedNode(scheme)
+    kind = ox.NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme")
+    for quad in d.store.quads_for_pattern(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), kind):
+        if quad.graph_name != ox.DefaultGraph() and not quad.graph_name.value.endswith("/inferred"):
+            return d.graph(quad.graph_name.value)
+    return []
