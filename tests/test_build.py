@@ -6,7 +6,6 @@ import json
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Graph
 
 from kg import api, release
 from kg.formats import lookup
@@ -39,14 +38,12 @@ def test_dumps_have_their_checksum_and_parse(current, name):
     path = current.path / entry["name"]
     assert release.sha256(path) == entry["sha256"]
     assert path.stat().st_size == entry["bytes"]
+    parsed = set(ox.parse(path=str(path), format=lookup(name).oxigraph))
     if name in ("trig", "nquads"):
-        quads = set(ox.parse(path=str(path), format=lookup(name).oxigraph))
-        assert len(quads) == current.manifest["quads"]
+        assert len(parsed) == current.manifest["quads"]
     else:
-        g = Graph().parse(path, format={"ntriples": "nt", "jsonld": "json-ld"}.get(name, name))
-        distinct = len(select(release.Release(current.path, current.manifest).open_store(),
-                              "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"))
-        assert len(g) == distinct
+        distinct = select(current.open_store(), "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }")
+        assert len(parsed) == int(distinct[0]["n"])
 
 
 def test_inverse_and_transitive_closures_are_materialised(store):
