@@ -25,7 +25,11 @@ def validate(paths: list[Path] | None = None, settings: Settings | None = None) 
     settings = settings or from_env()
     context = collect(settings.root, None)
     chosen = collect(settings.root, [Path(p) for p in paths]) if paths else context
-    graphs = {s: parse_rdflib(s) for s in {*chosen, *(c for c in context if c.kind == "ontology")}}
+    from kg.curate import overlay
+    # An import file refers to and overrides records of the other data files: they are its context.
+    with_data = any(overlay.is_import(s.rel) for s in chosen)
+    graphs = {s: parse_rdflib(s) for s in {*chosen, *(c for c in context if c.kind == "ontology" or with_data)}}
+    overlay.apply(graphs)   # imports override fields of the other files, as in `kg build`
     sources = {}
     for src in chosen:
         for s in graphs[src].subjects():
@@ -48,9 +52,17 @@ def query(text: str, settings: Settings | None = None, substitutions: dict | Non
     return sparql.run(store, text, substitutions)
 
 
-def export(path: str | Path, fmt: str | None = None, settings: Settings | None = None) -> Path:
-    """Write the current release in `fmt` (default: from the file suffix) to `path`."""
-    current = releases.current(settings or from_env())
+def export(path: str | Path, fmt: str | None = None, settings: Settings | None = None):
+    """Write the current release in `fmt` (default: from the file suffix) to `path`.
+
+    `fmt` "csv" or "xlsx" writes the mitigations and documents in the source database's columns
+    (`path` a directory, NAME.csv or NAME.xlsx) and returns the list of files written."""
+    settings = settings or from_env()
+    table_fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
+    if table_fmt in ("csv", "xlsx"):
+        from kg.curate import export_csv
+        return export_csv.export(Path(path), table_fmt, settings)
+    current = releases.current(settings)
     fmt_ = lookup(fmt) if fmt else lookup(Path(path).suffix)
     target = Path(path)
     if fmt_.name in releases.DUMPS:
@@ -60,3 +72,26 @@ def export(path: str | Path, fmt: str | None = None, settings: Settings | None =
         triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
         target.write_bytes(triples.serialize(format=fmt_.oxigraph))
     return target
+
+
+def import_files(paths: list[str | Path], settings: Settings | None = None, *, source: str = "curated",
+                 strict: bool = False, dry_run: bool = False, version: str | None = None,
+                 curator: str | None = None, log: Callable[[str], None] = lambda _: None):
+    """Import a spreadsheet export (CSV files or one XLSX) into data/imports/<source>.ttl, build and
+    stamp a release; returns the ImportReport (raises kg.curate.importer.ImportRejected when
+    nothing could be imported). See docs/curation.md."""
+    from kg.curate import importer
+    return importer.run([Path(p) for p in paths], settings or from_env(), source=source, strict=strict,
+                        dry_run=dry_run, version=version, curator=curator, log=log)
+
+
+def stamp_release(version: str | None = None, settings: Settings | None = None) -> releases.Release:
+    """Stamp a version (default: date-based YYYY.MM.DD[.N]) on the current build (`kg release`)."""
+    from kg import versions
+    return versions.stamp(settings or from_env(), version)
+
+
+def diff(old: str, new: str = "current", settings: Settings | None = None):
+    """The changes between two releases, each named by version, id or "current" (`kg diff`)."""
+    from kg import diff as diffs
+    return diffs.diff(old, new, settings or from_env())

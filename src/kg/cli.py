@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -51,8 +52,47 @@ def cmd_query(args, settings) -> int:
 
 
 def cmd_export(args, settings) -> int:
-    path = api.export(args.output, args.format, settings)
-    print(f"wrote {path} ({path.stat().st_size} bytes)")
+    written = api.export(args.output, args.format, settings)
+    for path in written if isinstance(written, list) else [written]:
+        print(f"wrote {path} ({path.stat().st_size} bytes)")
+    return 0
+
+
+def cmd_import(args, settings) -> int:
+    from kg.curate.importer import ImportRejected
+    try:
+        report = api.import_files(args.files, settings, source=args.source, strict=args.strict,
+                                  dry_run=args.dry_run, version=args.version, curator=args.curator,
+                                  log=_err if args.verbose else (lambda _: None))
+    except ImportRejected as exc:
+        print("\n".join(exc.report.lines()))
+        print(f"report: {exc.report.reports[0]}", file=sys.stderr)
+        return exc.exit_code
+    print("\n".join(report.lines()))
+    print(f"report: {report.reports[0]}", file=sys.stderr)
+    return 2 if report.errors else 0
+
+
+def cmd_release(args, settings) -> int:
+    from kg import versions
+    stamped = api.stamp_release(args.version, settings)
+    print(f"release {stamped.manifest['version']}: {stamped.id} ({stamped.manifest['quads']} quads) "
+          f"in {stamped.path}")
+    print(f"release IRI {stamped.manifest['release_iri']}; checksums in {stamped.path / 'SHA256SUMS'}")
+    previous = stamped.manifest.get("previous_version")
+    if previous:
+        print(f"previous version {previous}: `kg diff {previous} {versions.label(stamped)}` lists the changes")
+    return 0
+
+
+def cmd_diff(args, settings) -> int:
+    changes = api.diff(args.old, args.new, settings)
+    if args.format == "turtle":
+        sys.stdout.buffer.write(changes.turtle())
+    elif args.format == "json":
+        print(json.dumps(changes.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(changes.lines()))
     return 0
 
 
@@ -111,9 +151,33 @@ def parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_query)
 
     e = sub.add_parser("export", help="write the current release to a file")
-    e.add_argument("--format", help="ttl, nt, jsonld, rdf, trig or nq (default: from the file suffix)")
-    e.add_argument("-o", "--output", required=True, type=Path)
+    e.add_argument("--format", help="ttl, nt, jsonld, rdf, trig or nq (default: from the file suffix); "
+                                    "csv or xlsx: the mitigations and documents in the source database's columns")
+    e.add_argument("-o", "--output", required=True, type=Path,
+                   help="the file; for csv a directory (mitigations.csv, documents.csv) or NAME.csv")
     e.set_defaults(func=cmd_export)
+
+    i = sub.add_parser("import", help="import a spreadsheet export (CSV or XLSX) of the source database")
+    i.add_argument("files", nargs="+", type=Path, help="one XLSX, or the mitigations and/or documents CSV")
+    i.add_argument("--source", default="curated",
+                   help="the source it is an export of: data/imports/SOURCE.ttl (default: curated)")
+    i.add_argument("--strict", action="store_true", help="import nothing when any row has an error")
+    i.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
+    i.add_argument("--version", help="version of the release it makes (default: YYYY.MM.DD[.N])")
+    i.add_argument("--curator", help="who made the human classifications (default: kg:agent/curator)")
+    i.add_argument("--no-reasoner", action="store_true", help="build without HermiT")
+    i.add_argument("-v", "--verbose", action="store_true", help="print each step")
+    i.set_defaults(func=cmd_import)
+
+    rl = sub.add_parser("release", help="stamp a version on the current build")
+    rl.add_argument("--version", help="YYYY.MM.DD[.N] or MAJOR.MINOR.PATCH (default: today's date-based one)")
+    rl.set_defaults(func=cmd_release)
+
+    d = sub.add_parser("diff", help="list what changed between two releases")
+    d.add_argument("old", help="a version, a release id, or current")
+    d.add_argument("new", nargs="?", default="current", help="a version, a release id, or current (default)")
+    d.add_argument("--format", default="text", choices=["text", "turtle", "json"])
+    d.set_defaults(func=cmd_diff)
 
     g = sub.add_parser("generate", help="regenerate ontology/vocab/ and data/ from data/sources/")
     g.set_defaults(func=cmd_generate)

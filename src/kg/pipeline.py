@@ -16,6 +16,7 @@ from rdflib import Graph
 
 from kg import __version__, infer, reasoner, release
 from kg.config import Settings
+from kg.curate import overlay
 from kg.errors import ValidationFailed
 from kg.namespaces import DEFAULT_BASE
 from kg.shacl import failing, validate_graphs
@@ -69,6 +70,7 @@ def parse_all(sources: list[Source]) -> tuple[dict[Source, Graph], ox.Store]:
     memory = ox.Store()
     for src in sources:
         load_into(memory, src)
+    overlay.apply(graphs, memory)   # curated imports (data/imports/) override fields of other files
     return graphs, memory
 
 

@@ -14,7 +14,7 @@ from kg import __version__, queries, release
 from kg.config import Settings, from_env
 from kg.web import description, errors
 from kg.web.routes import home, queries as named_queries, sparql
-from kg.web.routes import dumps, resources, taxonomy, void
+from kg.web.routes import diff, dumps, resources, taxonomy, void
 
 STATIC = Path(__file__).parent / "static"
 
@@ -63,6 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/-/static", StaticFiles(directory=STATIC), name="static")
     for module in (home, sparql, named_queries):
         app.include_router(module.router)
-    for module in (dumps, void, taxonomy, resources):   # resources last: its /{path} catches the rest
+    for module in (diff, dumps, void, taxonomy, resources):   # resources last: its /{path} catches the rest
         app.include_router(module.router)
     return app
