@@ -28,7 +28,8 @@ VOCAB_FILES = sorted((ROOT / "ontology" / "vocab").glob("*.ttl"))
 
 
 def committed() -> set[str]:
-    files = list((ROOT / "ontology" / "vocab").glob("*.ttl")) + list((ROOT / "data").glob("*.ttl"))
+    files = [*(ROOT / "ontology" / "vocab").glob("*.ttl"), *(ROOT / "data").glob("*.ttl"),
+             *(ROOT / "ontology" / "imports").glob("*.ttl"), *(ROOT / "ontology" / "mappings").glob("*.ttl")]
     return {p.relative_to(ROOT).as_posix() for p in files}
 
 

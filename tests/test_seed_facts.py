@@ -49,7 +49,8 @@ def test_authors_in_page_order(store):
     ("Research & Foundations", "Foundational safety research, theoretical understanding, and scientific inquiry informing AI development."),
 ])
 def test_definitions_shown_on_the_pages(store, label, definition):
-    rows = select(store, f'SELECT ?d WHERE {{ ?c skos:prefLabel "{label}"@en ; skos:definition ?d }}')
+    rows = select(store, f'''SELECT ?d WHERE {{ ?c skos:prefLabel "{label}"@en ; skos:definition ?d ; skos:inScheme ?s
+                                    FILTER(STRSTARTS(STR(?s), "https://w3id.org/airm-kg/vocab/")) }}''')
     assert [r["d"] for r in rows] == [definition]
 
 

@@ -13,9 +13,9 @@ from rdflib import Graph
 
 from kg.errors import InputError
 from kg.fmt import write_canonical
-from kg.generate import mit_v1, nexus_vocab, seeds, vocab
+from kg.generate import extract, mappings, mit_v1, nexus_vocab, nist, seeds, vocab
 
-GENERATORS = (vocab, nexus_vocab, seeds, mit_v1)
+GENERATORS = (vocab, nexus_vocab, seeds, mit_v1, nist, extract, mappings)
 
 
 def build_all(root: Path) -> dict[str, Graph]:

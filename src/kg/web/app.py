@@ -14,7 +14,7 @@ from kg import __version__, queries, release
 from kg.config import Settings, from_env
 from kg.web import description, errors
 from kg.web.routes import home, queries as named_queries, sparql
-from kg.web.routes import diff, dumps, resources, taxonomy, void
+from kg.web.routes import diff, dumps, mappings, resources, taxonomy, void
 
 STATIC = Path(__file__).parent / "static"
 
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await call_next(request)
 
     app.mount("/-/static", StaticFiles(directory=STATIC), name="static")
-    for module in (home, sparql, named_queries):
+    for module in (home, sparql, named_queries, mappings):
         app.include_router(module.router)
     for module in (diff, dumps, void, taxonomy, resources):   # resources last: its /{path} catches the rest
         app.include_router(module.router)
