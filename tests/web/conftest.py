@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -33,13 +36,12 @@ def wait_until_up(url: str, process: subprocess.Popen, log, seconds: float = 30)
     raise RuntimeError(f"the server did not answer on {url} within {seconds} s")
 
 
-@pytest.fixture(scope="session")
-def server(built_settings, tmp_path_factory):
-    """The base URL of a running `kg serve` (stopped at the end of the session); its log in a file."""
+@contextmanager
+def running_server(root, build_dir, log):
+    """`kg serve` in a subprocess on a free port of 127.0.0.1 over `build_dir`; yields its base URL."""
     port = free_port()
-    env = {**os.environ, "KG_ROOT": str(built_settings.root), "KG_BUILD_DIR": str(built_settings.build_dir),
+    env = {**os.environ, "KG_ROOT": str(root), "KG_BUILD_DIR": str(build_dir),
            "KG_HOST": "127.0.0.1", "KG_PORT": str(port)}
-    log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve"], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -57,8 +59,53 @@ def server(built_settings, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def server(built_settings, tmp_path_factory):
+    """The base URL of a running `kg serve` (stopped at the end of the session); its log in a file."""
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    with running_server(built_settings.root, built_settings.build_dir, log) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def http(server):
     """An httpx client for the running server."""
     import httpx
     with httpx.Client(base_url=server, timeout=30) as client:
         yield client
+
+
+# --- Headless Chromium (Debian's `chromium`; never `playwright install`) for the browser tests ---
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def require_chromium() -> None:
+    """Skip the calling module where Chromium is missing, except in CI (`.ci/run` installs it)."""
+    if not CHROMIUM and not os.environ.get("CI"):
+        pytest.skip("Chromium is not installed (apt-get install chromium); CI always runs these",
+                    allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh page that records every request it makes and every console error."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.requests, page.errors = [], []
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    yield page
+    context.close()

@@ -3,16 +3,14 @@ a new user's walk from the home page, and a smoke test of every kind of page."""
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
-from tests.web.test_browser import ARGS, CHROMIUM
+from .conftest import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-if not CHROMIUM and not os.environ.get("CI"):
-    pytest.skip("Chromium is not installed (apt-get install chromium); CI always runs these", allow_module_level=True)
+require_chromium()
 
 PAGES = ["/", "/mitigation/A0086_Future_of_Life_Institute2024", "/mitigation/shi2024-value-misalignment",
          "/document/shi2024", "/person/shi-dan", "/vocab/mitigation-taxonomy/1.1", "/vocab/mitigation-taxonomy",
@@ -21,28 +19,6 @@ PAGES = ["/", "/mitigation/A0086_Future_of_Life_Institute2024", "/mitigation/shi
          "/dataset/mit-mitigation-database-v1", "/ontology", "/shapes", "/vocab/", "/mitigation/", "/document/",
          "/person/", "/-/dumps", "/.well-known/void", "/evidence/A0086_Future_of_Life_Institute2024",
          "/classification/A0086_Future_of_Life_Institute2024/curator"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    page.requests, page.errors = [], []
-    page.on("request", lambda r: page.requests.append(r.url))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    yield page
-    context.close()
 
 
 def test_category_to_mitigation_to_document_to_author_and_back(page, server):
