@@ -8,7 +8,6 @@ from pathlib import Path
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF
 
 from kg import shacl_sparql
 from kg.namespaces import SH, bind_all

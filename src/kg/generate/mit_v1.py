@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, VOID, XSD
 
@@ -148,16 +146,10 @@ def add_control(g: Graph, c: dict, docs: dict[str, URIRef], dataset: URIRef) -> 
 
 
 def read_mappings(path: Path) -> tuple[dict, list[tuple[int, dict]]]:
-    """The SSSOM-like TSV: a "# " YAML header, then tab-separated rows (with line numbers)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    n = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
-    try:
-        header = yaml.safe_load("\n".join(line[2:] for line in lines[:n])) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"{MAPPINGS}: cannot read the YAML header: {exc}") from exc
-    reader = csv.DictReader(lines[n:], delimiter="\t")
-    rows = [(n + reader.line_num, row) for row in reader]
-    return header, rows
+    """The SSSOM-like TSV: its YAML header and its rows with their line numbers."""
+    from kg.align import read_sssom   # the one SSSOM/TSV reader of the project
+    mapping_set = read_sssom(path)
+    return mapping_set.meta, [(row["_line"], row) for row in mapping_set.rows]
 
 
 def add_mapping(g: Graph, src: Sources, line: int, row: dict, mitigations: dict[str, URIRef],

@@ -10,7 +10,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from kg.errors import InputError
-from kg.generate.common import AIRISK, CC_BY, NEXUS_REPO, document_iri, en, new_graph, read_yaml
+from kg.generate.common import CC_BY, NEXUS_REPO, document_iri, en, new_graph, read_yaml
 from kg.generate.skos import add_concept, add_scheme
 from kg.namespaces import AIRM, RCAUSE, RDOM, V1TAX
 
