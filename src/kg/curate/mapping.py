@@ -49,13 +49,16 @@ class Mapper:
 
     # --- mitigations ---
 
+    def _record(self, g: Graph, node: URIRef, cls: URIRef, identifier: str) -> URIRef:
+        """The triples every imported record has: its type, identifier, dataset and provenance."""
+        g.add((node, RDF.type, cls))
+        g.add((node, DCTERMS.identifier, Literal(identifier)))
+        g.add((node, VOID.inDataset, self.dataset))
+        self._generated(g, node)
+        return node
+
     def mitigation_core(self, g: Graph, mid: str) -> URIRef:
-        m = mitigation_iri(mid)
-        g.add((m, RDF.type, AIRM.Mitigation))
-        g.add((m, DCTERMS.identifier, Literal(mid)))
-        g.add((m, VOID.inDataset, self.dataset))
-        self._generated(g, m)
-        return m
+        return self._record(g, mitigation_iri(mid), AIRM.Mitigation, mid)
 
     def mitigation_group(self, g: Graph, cells: dict[str, str], group: str) -> None:
         mid = cells["Mitigation_ID"]
@@ -110,12 +113,7 @@ class Mapper:
     # --- documents ---
 
     def document_core(self, g: Graph, sid: str) -> URIRef:
-        d = document_iri(sid)
-        g.add((d, RDF.type, AIRM.SourceDocument))
-        g.add((d, DCTERMS.identifier, Literal(sid)))
-        g.add((d, VOID.inDataset, self.dataset))
-        self._generated(g, d)
-        return d
+        return self._record(g, document_iri(sid), AIRM.SourceDocument, sid)
 
     def document_group(self, g: Graph, cells: dict[str, str], group: str) -> list[Author]:
         """Add the group's triples; return the authors it names (their descriptions are the caller's)."""

@@ -17,6 +17,15 @@ from kg.namespaces import BIBO, KG, bind_all
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
 AIRISK = URIRef("https://airisk.mit.edu/")
 NEXUS_REPO = URIRef("https://github.com/IBM/ai-atlas-nexus")
+
+# The AI Atlas Nexus files the generators read (copied unchanged; see data/sources/README.md).
+NEXUS = "data/sources/risk-atlas-nexus/"
+NEXUS_CONTROLS = NEXUS + "mit_ai_risk_repository_data_controls.yaml"
+NEXUS_MITIGATION_DATA = NEXUS + "mit_ai_risk_mitigation_data.yaml"
+NEXUS_RISK_DATA = NEXUS + "mit_ai_risk_repository_data.yaml"
+NEXUS_NIST = NEXUS + "nist_ai_rmf_data.yaml"
+NEXUS_NIST_ACTIONS = NEXUS + "nist_ai_rmf_actions_data.yaml"
+NEXUS_MAPPINGS = NEXUS + "mit_ai_risk_mitigation_mappings.tsv"
 MIT_AGENT = KG["agent/mit-ai-risk-initiative"]
 
 # Letters NFKD does not decompose into an ASCII base letter.

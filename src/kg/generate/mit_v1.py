@@ -13,16 +13,12 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, VOID, XSD
 from kg.errors import InputError
 from kg.generate.authors import parse_authors
 from kg.generate.common import (
-    MIT_AGENT, NEXUS_REPO, add_authors, add_dataset, add_mit_agent, add_organization, add_person,
+    MIT_AGENT, NEXUS_CONTROLS, NEXUS_MAPPINGS, NEXUS_MITIGATION_DATA, NEXUS_NIST, NEXUS_REPO, add_authors, add_dataset, add_mit_agent, add_organization, add_person,
     document_iri, new_graph, read_yaml)
 from kg.generate.records import add_classification, add_evidence, add_mitigation
 from kg.namespaces import AIRM, V1TAX
 
-NEXUS = "data/sources/risk-atlas-nexus/"
-CONTROLS = NEXUS + "mit_ai_risk_repository_data_controls.yaml"
-MITIGATION_DATA = NEXUS + "mit_ai_risk_mitigation_data.yaml"
-NIST = NEXUS + "nist_ai_rmf_data.yaml"
-MAPPINGS = NEXUS + "mit_ai_risk_mitigation_mappings.tsv"
+CONTROLS, MITIGATION_DATA, NIST, MAPPINGS = NEXUS_CONTROLS, NEXUS_MITIGATION_DATA, NEXUS_NIST, NEXUS_MAPPINGS
 OUTPUT = "data/mit-v1.ttl"
 
 DATASET = "mit-mitigation-database-v1"

@@ -10,12 +10,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from kg.errors import InputError
-from kg.generate.common import CC_BY, NEXUS_REPO, document_iri, en, new_graph, read_yaml
+from kg.generate.common import (CC_BY, NEXUS_MITIGATION_DATA, NEXUS_REPO, NEXUS_RISK_DATA, document_iri, en,
+                               new_graph, read_yaml)
 from kg.generate.skos import add_concept, add_scheme
 from kg.namespaces import AIRM, RCAUSE, RDOM, V1TAX
 
-MITIGATION_DATA = "data/sources/risk-atlas-nexus/mit_ai_risk_mitigation_data.yaml"
-RISK_DATA = "data/sources/risk-atlas-nexus/mit_ai_risk_repository_data.yaml"
+MITIGATION_DATA, RISK_DATA = NEXUS_MITIGATION_DATA, NEXUS_RISK_DATA
 V1_TAXONOMY = "mit-draft-ai-risk-mitigation"
 V1_GROUP = "mit-draft-ai-risk-mitigation-group-"
 DOMAIN_TAXONOMY, DOMAIN, SUBDOMAIN = "mit-ai-risk-repository", "mit-ai-risk-domain-", "mit-ai-risk-subdomain-"

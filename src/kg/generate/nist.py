@@ -36,15 +36,13 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SKOS, VOID
 
 from kg import align
 from kg.errors import InputError
-from kg.generate.common import NEXUS_REPO, document_iri, en, new_graph, read_yaml, slug
+from kg.generate.common import (NEXUS_CONTROLS, NEXUS_NIST, NEXUS_NIST_ACTIONS, NEXUS_REPO, document_iri, en,
+                               new_graph, read_yaml, slug)
 from kg.generate.records import add_evidence, add_mitigation
 from kg.generate.skos import add_concept, add_scheme
 from kg.namespaces import AIRM, FN, KG
 
-NEXUS = "data/sources/risk-atlas-nexus/"
-ACTIONS = NEXUS + "nist_ai_rmf_actions_data.yaml"
-NIST = NEXUS + "nist_ai_rmf_data.yaml"
-CONTROLS = NEXUS + "mit_ai_risk_repository_data_controls.yaml"
+ACTIONS, NIST, CONTROLS = NEXUS_NIST_ACTIONS, NEXUS_NIST, NEXUS_CONTROLS
 OUTPUT = "data/nist-ai-600-1.ttl"
 MATCHES = "data/mappings/mit-v1-to-nist-ai-600-1.sssom.tsv"
 
