@@ -41,6 +41,44 @@ class Settings:
         "env": "KG_REASONER_TIMEOUT", "help": "Seconds the reasoner may run before the build fails."})
     keep_releases: int = field(default=5, metadata={
         "env": "KG_KEEP_RELEASES", "help": "How many built releases to keep in BUILD_DIR/releases."})
+    shacl_timeout: float = field(default=300.0, metadata={
+        "env": "KG_SHACL_TIMEOUT", "help": "Seconds SHACL validation may run before the build fails."})
+    max_source_bytes: int = field(default=200_000_000, metadata={
+        "env": "KG_MAX_SOURCE_BYTES", "help": "Largest RDF source or spreadsheet a build or import reads, in bytes."})
+    # --- The query service: workers, deadlines, limits, budgets (see docs/sparql.md) ---
+    query_timeout: float = field(default=10.0, metadata={
+        "env": "KG_QUERY_TIMEOUT", "help": "Deadline of one query in seconds; a client may ask for less (`timeout`), never more."})
+    query_workers: int = field(default=0, metadata={
+        "env": "KG_QUERY_WORKERS", "help": "Query worker processes (0: one per CPU core, at least 2)."})
+    query_queue: int = field(default=64, metadata={
+        "env": "KG_QUERY_QUEUE", "help": "Queries that may wait for a worker; more get 503 with Retry-After."})
+    worker_memory_mb: int = field(default=2048, metadata={
+        "env": "KG_WORKER_MEMORY_MB", "help": "Memory one query worker may use (resident, MiB) before it is killed."})
+    max_rows: int = field(default=10_000, metadata={
+        "env": "KG_MAX_ROWS", "help": "Most rows (or triples) one query result may have; larger results are refused, never cut."})
+    max_result_bytes: int = field(default=64_000_000, metadata={
+        "env": "KG_MAX_RESULT_BYTES", "help": "Largest serialised query result in bytes; larger results are refused, never cut."})
+    max_query_bytes: int = field(default=100_000, metadata={
+        "env": "KG_MAX_QUERY_BYTES", "help": "Largest request body in bytes (413 while it streams in)."})
+    max_url_bytes: int = field(default=16_384, metadata={
+        "env": "KG_MAX_URL_BYTES", "help": "Longest request target (path and query string) in bytes (414)."})
+    result_cache_mb: int = field(default=128, metadata={
+        "env": "KG_RESULT_CACHE_MB", "help": "Memory for cached query results of the release in service (0: no cache)."})
+    client_query_seconds: float = field(default=60.0, metadata={
+        "env": "KG_CLIENT_QUERY_SECONDS", "help": "Query seconds one client may use per minute; more get 429 with Retry-After."})
+    client_errors: int = field(default=60, metadata={
+        "env": "KG_CLIENT_ERRORS", "help": "Failed queries one client may send per minute; more get 429 with Retry-After."})
+    trust_proxy: bool = field(default=False, metadata={
+        "env": "KG_TRUST_PROXY", "help": "Tell clients apart by X-Forwarded-For (set it only behind your own proxy)."})
+    max_connections: int = field(default=256, metadata={
+        "env": "KG_MAX_CONNECTIONS", "help": "Concurrent connections uvicorn accepts before answering 503."})
+    keep_alive: float = field(default=5.0, metadata={
+        "env": "KG_KEEP_ALIVE", "help": "Seconds an idle keep-alive connection stays open."})
+    # --- Serving from a remote SPARQL 1.1 server instead of the embedded store (docs/deployment.md) ---
+    sparql_endpoint: str = field(default="", metadata={
+        "env": "KG_SPARQL_ENDPOINT", "help": "Query endpoint of a remote SPARQL 1.1 server to serve from (empty: the embedded store)."})
+    gsp_endpoint: str = field(default="", metadata={
+        "env": "KG_GSP_ENDPOINT", "help": "Graph Store Protocol endpoint of that server, where `kg publish` loads a release."})
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
