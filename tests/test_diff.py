@@ -201,26 +201,19 @@ def client(settings):
     """Requests to the app in this process (httpx over ASGI; the release opened as the lifespan would)."""
     import httpx
 
-    from kg.web.app import create_app, open_release
-    from kg.web.routes import diff as diff_route
+    from kg.web.app import create_app
 
     publish(settings, OLD)
     versions.stamp(settings, "1.0.0")
     publish(settings, NEW)
     versions.stamp(settings, "1.1.0")
     app = create_app(settings)
-    if not any(getattr(r, "path", "") == "/diff" for r in app.router.routes):   # until app.py includes it
-        n = len(app.router.routes)
-        app.include_router(diff_route.router)
-        added = app.router.routes[n:]
-        del app.router.routes[n:]
-        app.router.routes[0:0] = added        # before the catch-all /{path} of `resources`
-    open_release(app, settings)
 
     def get(path: str, **kwargs):
         async def go():
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kg.test") as c:
-                return await c.get(path, **kwargs)
+            async with app.router.lifespan_context(app):
+                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kg.test") as c:
+                    return await c.get(path, **kwargs)
         return asyncio.run(go())
     return get
 

@@ -227,7 +227,11 @@ class Describer:
         return out, len(seen)
 
     def exists(self, iri: str) -> bool:
-        node = ox.NamedNode(iri)
+        """Whether the graph mentions `iri` (False for text that is not an IRI at all)."""
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:
+            return False
         return (next(iter(self.store.quads_for_pattern(node, None, None)), None) is not None
                 or next(iter(self.store.quads_for_pattern(None, None, node)), None) is not None)
 

@@ -32,7 +32,7 @@ from kg.errors import InputError, QueryError
 from kg.namespaces import PREFIXES
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-RESERVED = frozenset({"format", "query"})
+RESERVED = frozenset({"format", "query", "timeout"})
 _HEADER = re.compile(r"^#\+\s*(?P<key>[\w-]+)\s*:\s*(?P<value>.*?)\s*$")
 _PARAM = re.compile(r"""^(?P<name>[A-Za-z_]\w*)\s+(?P<type>\S+)
                         (?:\s+(?P<default>"(?:[^"\\]|\\.)*"|<[^>\s]*>|(?!—|--?\s)\S+))?

@@ -37,11 +37,12 @@ def wait_until_up(url: str, process: subprocess.Popen, log, seconds: float = 30)
 
 
 @contextmanager
-def running_server(root, build_dir, log):
-    """`kg serve` in a subprocess on a free port of 127.0.0.1 over `build_dir`; yields its base URL."""
+def running_server(root, build_dir, log, **settings):
+    """`kg serve` in a subprocess on a free port of 127.0.0.1 over `build_dir`; yields its base URL.
+    Keyword arguments are further settings by environment variable (`KG_QUERY_TIMEOUT="2"`)."""
     port = free_port()
     env = {**os.environ, "KG_ROOT": str(root), "KG_BUILD_DIR": str(build_dir),
-           "KG_HOST": "127.0.0.1", "KG_PORT": str(port)}
+           "KG_HOST": "127.0.0.1", "KG_PORT": str(port), **settings}
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve"], env=env, stdout=out,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

@@ -94,6 +94,13 @@ def test_unknown_iri_is_a_helpful_404(http):
     assert http.get("/mitigation/no-such-mitigation.ttl").status_code == 404
 
 
+@pytest.mark.parametrize("path", ["/probe%5C%1B%01", "/%EE%BD%83", "/a%20b%7Bc%7D", "/%C2%A3%F1%89%89%A3r"])
+def test_paths_that_are_no_iri_are_404(http, path):
+    """Found by schemathesis: a path that cannot be part of an IRI was a 500."""
+    for method in ("GET", "HEAD"):
+        assert http.request(method, path).status_code == 404
+
+
 def test_nothing_acceptable_is_406(http):
     r = http.get("/document/shi2024", headers={"Accept": "image/png"})
     assert r.status_code == 406 and r.json()["error"]["status"] == 406 and "text/turtle" in r.json()["error"]["detail"]

@@ -1,8 +1,10 @@
-"""The app factory: `create_app(settings)` builds the service; its lifespan opens the current
-release's store once (read-only) and loads the named queries."""
+"""The app factory: `create_app(settings)` builds the service. Its lifespan opens the current
+release (its read-only store for pages, its query engine for queries) and loads the named queries;
+each request checks `build/current` and moves to a newer release when one was published."""
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -10,33 +12,74 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
 
-from kg import __version__, queries, release
+from kg import __version__, queries, release, workers
 from kg.config import Settings, from_env
-from kg.web import description, errors
+from kg.web import description, errors, openapi
+from kg.web.limits import RequestLimits
+from kg.web.querying import Querying
 from kg.web.routes import home, queries as named_queries, sparql
 from kg.web.routes import diff, dumps, mappings, resources, taxonomy, void
 
 STATIC = Path(__file__).parent / "static"
 
 
-def open_release(app: FastAPI, settings: Settings) -> None:
-    """Put the release in service, its store, and what pages show often, on `app.state`."""
+def engine_for(settings: Settings, current: release.Release):
+    """The query engine of a release: the remote server when one is configured, else worker processes."""
+    if settings.sparql_endpoint:
+        from kg.remote import RemoteEngine
+        return RemoteEngine(settings.sparql_endpoint, settings.query_timeout)
+    return workers.Pool(current.dump_path("nquads"), workers.default_size(settings.query_workers),
+                        settings.query_queue, settings.worker_memory_mb)
+
+
+def store_for(settings: Settings, current: release.Release):
+    if settings.sparql_endpoint:
+        from kg.remote import RemoteStore
+        return RemoteStore(settings.sparql_endpoint, settings.query_timeout)
+    return current.open_store()
+
+
+async def open_release(app: FastAPI, settings: Settings) -> None:
+    """Put the release in service: its query engine (started before it takes queries), its store,
+    and what pages show often, on `app.state`. The engine it replaces finishes its running queries."""
     current = release.current(settings)
-    app.state.release = current
-    app.state.store = current.open_store()
+    engine = engine_for(settings, current)
+    if hasattr(engine, "start"):
+        await engine.start()
+    store = store_for(settings, current)
     app.state.queries = queries.load_all(queries.directory(settings))
-    app.state.graph_sizes = description.graph_sizes(app.state.store)
-    app.state.counts = home.counts(app.state.store)
+    app.state.graph_sizes = description.graph_sizes(store)
+    app.state.counts = home.counts(store)
+    app.state.release, app.state.store = current, store
+    old = await app.state.querying.switch(engine, current.id)
+    if old is not None:
+        await old.close()
 
 
-def follow_release(app: FastAPI, settings: Settings) -> None:
+async def follow_release(app: FastAPI, settings: Settings) -> None:
     """Switch to a newer release when `build/current` moved (a `kg build` or import finished).
 
     Releases are immutable directories switched in by one rename, so comparing the link's target
-    per request is enough; a request already running keeps the store it started with."""
+    per request is enough; a request already running keeps the store and engine it started with.
+    One switch at a time: requests arriving meanwhile are served by the release in service."""
     path = release.current_path(settings)
-    if path is not None and path != app.state.release.path:
-        open_release(app, settings)
+    if path is None or path == app.state.release.path or app.state.switching.locked():
+        return
+    async with app.state.switching:
+        if release.current_path(settings) != app.state.release.path:
+            await open_release(app, settings)
+
+
+class FollowReleases:
+    """ASGI middleware: before each request, move to the newest release (see `follow_release`)."""
+
+    def __init__(self, app, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            await follow_release(scope["app"], self.settings)
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,25 +87,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        open_release(app, settings)
-        yield
+        app.state.querying = Querying(settings)
+        app.state.switching = asyncio.Lock()
+        await open_release(app, settings)
+        try:
+            yield
+        finally:
+            engine = app.state.querying.engine
+            if engine is not None:
+                await engine.close()
 
-    app = FastAPI(title="AIRM-KG", version=__version__, lifespan=lifespan,
-                  docs_url=None, redoc_url=None, openapi_url=None)   # their pages would load assets from a CDN
+    app = FastAPI(title="AIRM-KG", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/-/openapi.json")   # no docs pages: they would load their assets from a CDN
     app.state.settings = settings
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-                       allow_headers=["*"], expose_headers=["Link", "Vary"], max_age=86400)
-    for error_type in errors.ERROR_TYPES:
+                       allow_headers=["*"], expose_headers=["Link", "Vary", "Retry-After", "X-Cache"], max_age=86400)
+    for error_type in (*errors.ERROR_TYPES, Exception):
         app.add_exception_handler(error_type, errors.handle)
 
-    @app.middleware("http")
-    async def serve_the_newest_release(request, call_next):
-        follow_release(app, settings)
-        return await call_next(request)
-
+    app.add_middleware(FollowReleases, settings=settings)
+    app.add_middleware(RequestLimits, max_body=settings.max_query_bytes, max_url=settings.max_url_bytes)
     app.mount("/-/static", StaticFiles(directory=STATIC), name="static")
     for module in (home, sparql, named_queries, mappings):
         app.include_router(module.router)
     for module in (diff, dumps, void, taxonomy, resources):   # resources last: its /{path} catches the rest
         app.include_router(module.router)
+    original = app.openapi
+    app.openapi = lambda: app.openapi_schema or openapi.complete(original())
     return app

@@ -8,6 +8,7 @@ as JSON, or as an HTML page when a browser asks (the query page again when a que
 from __future__ import annotations
 
 import functools
+import logging
 import traceback
 from http import HTTPStatus
 
@@ -50,6 +51,7 @@ class MethodNotAllowed(KGError):
 UPDATE_REFUSED = ("SPARQL Update is not accepted: this endpoint is read-only. The graph changes only "
                   "by a new release (`kg build`); send SELECT, ASK, CONSTRUCT or DESCRIBE queries.")
 ERROR_TYPES = (KGError, HTTPException, RequestValidationError)
+log = logging.getLogger("kg.web")
 
 
 def confined(function):
@@ -78,6 +80,9 @@ def status_of(exc: Exception) -> int:
 
 
 def detail_of(exc: Exception) -> str:
+    if not isinstance(exc, ERROR_TYPES):      # a bug of ours: logged in full, never shown
+        log.error("unhandled error", exc_info=exc)
+        return "internal error: the request could not be answered; it has been logged"
     if isinstance(exc, HTTPException):
         return str(exc.detail)
     if isinstance(exc, RequestValidationError):
@@ -94,6 +99,9 @@ def headers_of(exc: Exception) -> dict[str, str]:
     allow = getattr(exc, "allow", None) or (getattr(exc, "headers", None) or {}).get("Allow")
     if allow:
         headers["Allow"] = allow
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(int(retry_after))
     return headers
 
 

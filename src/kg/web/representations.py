@@ -120,3 +120,12 @@ def respond(result, rep: Representation) -> Response:
     except (OSError, RuntimeError) as exc:
         raise QueryError(f"query failed: {exc}") from exc
     return Response(body, media_type=rep.media_type, headers={"Vary": "Accept"})
+
+
+def answer_response(request, answer) -> Response:
+    """An engine's `Answer` as the response: whole, with its media type, and whether the cache had it."""
+    headers = {"Vary": "Accept", "X-Result-Rows": str(answer.rows)}
+    cache = getattr(request.state, "cache", None)
+    if cache:
+        headers["X-Cache"] = cache
+    return Response(answer.body, media_type=answer.media_type, headers=headers)

@@ -1,4 +1,6 @@
-"""`kg serve`: the service under uvicorn, on `settings.host`:`settings.port` (KG_HOST, KG_PORT)."""
+"""`kg serve`: the service under uvicorn, on `settings.host`:`settings.port` (KG_HOST, KG_PORT), with
+connection limits: at most `max_connections` at once (more get 503), idle keep-alive connections closed
+after `keep_alive` seconds, and a request head no longer than the URL cap plus 16 KiB of headers."""
 
 from __future__ import annotations
 
@@ -11,4 +13,7 @@ from kg.web.app import create_app
 
 def serve(settings: Settings) -> None:
     release.current(settings)          # NoRelease (exit 6, "run `kg build`") before binding the port
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                limit_concurrency=settings.max_connections, timeout_keep_alive=settings.keep_alive,
+                h11_max_incomplete_event_size=settings.max_url_bytes + 16 * 1024,
+                timeout_graceful_shutdown=max(settings.query_timeout, 1.0))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from kg.formats import lookup
 from kg.sparql import term_text
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -63,11 +64,19 @@ def cell(term, base: str, root: str = "") -> Cell:
     return Cell("bnode", term_text(term), str(term))
 
 
+def of_answer(answer, base: str, root: str = "", limit: int = MAX_ROWS) -> Table:
+    """A table of an engine's `Answer` (kg.engine), read back from the format it was written in."""
+    fmt = lookup(answer.media_type)
+    if answer.kind == "graph":
+        return of_result(ox.parse(answer.body, format=fmt.oxigraph), base, root, limit)
+    return of_result(ox.parse_query_results(answer.body, format=fmt.oxigraph), base, root, limit)
+
+
 def of_result(result, base: str, root: str = "", limit: int = MAX_ROWS) -> Table:
     """A table of any pyoxigraph result: SELECT rows, CONSTRUCT/DESCRIBE triples, or ASK's boolean."""
     if isinstance(result, ox.QueryBoolean):
         return Table([], boolean=bool(result))
-    if isinstance(result, ox.QueryTriples):
+    if not isinstance(result, ox.QuerySolutions):
         columns, rows = ["subject", "predicate", "object"], ((t.subject, t.predicate, t.object) for t in result)
     else:
         columns = [v.value for v in result.variables]

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 from kg import queries, sparql
 from kg.web import representations as reps, tables
-from kg.web.errors import confined
+from kg.web.routes.queries import job_of
 from kg.web.routes.sparql import base_iri
 from kg.web.templating import page, root
 
@@ -27,18 +27,17 @@ def counts(store) -> dict[str, int]:
     return {name: int(row[name].value) for name in ("mitigations", "documents", "evidence")}
 
 
-def search(request: Request, text: str) -> tuple[tables.Table, list]:
+async def search(request: Request, text: str) -> tuple[tables.Table, list]:
     query = queries.get(request.app.state.queries, SEARCH)
-    result = queries.execute(query, request.app.state.store, {"text": text})
-    table = tables.of_result(result, base_iri(request), root(request))
+    result = await request.app.state.querying.run(request, job_of(request, query, {"text": text}, None))
+    table = tables.of_answer(result, base_iri(request), root(request))
     named = URL(f"{root(request)}/queries/{SEARCH}?{urlencode({'text': text})}")
     return table, reps.alternates(named, reps.RESULTS, SEARCH)
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
-@confined
-def home(request: Request, q: str = "") -> Response:
-    table, links = search(request, q) if q.strip() else (None, [])
+async def home(request: Request, q: str = "") -> Response:
+    table, links = await search(request, q) if q.strip() else (None, [])
     context = {"title": "AI risk mitigations", "q": q, "table": table, "downloads": links,
                "counts": request.app.state.counts, "queries": list(request.app.state.queries.values()),
                **overview(request)}
@@ -81,4 +80,12 @@ def overview(request: Request) -> dict:
 @router.get("/-/health")
 def health(request: Request) -> Response:
     state = request.app.state
-    return JSONResponse({"status": "ok", "release": state.release.id, "triples": len(state.store)})
+    querying = state.querying
+    engine = querying.engine
+    body = {"status": "ok", "release": state.release.id, "triples": len(state.store),
+            "cache": {"entries": len(querying.cache.entries), "bytes": querying.cache.size,
+                      "hits": querying.cache.hits, "misses": querying.cache.misses}}
+    if hasattr(engine, "workers"):
+        body["workers"] = {"running": len(engine.workers), "idle": engine.idle.qsize() if engine.idle else 0,
+                           "waiting": engine.waiting, "replaced": engine.replaced}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

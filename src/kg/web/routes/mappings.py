@@ -12,7 +12,6 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kg.web.errors import confined
 from kg.web.routes.queries import named
 
 router = APIRouter()
@@ -20,6 +19,5 @@ QUERY = "align-mapping-sets"
 
 
 @router.api_route("/mappings", methods=["GET", "HEAD"])
-@confined
-def mapping_sets(request: Request) -> Response:
-    return named(request, QUERY)
+async def mapping_sets(request: Request) -> Response:
+    return await named(request, QUERY)

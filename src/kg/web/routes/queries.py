@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from kg import queries
-from kg.web import representations as reps, tables
-from kg.web.errors import confined
+from kg.engine import Job, term_text
+from kg.web import openapi, representations as reps, tables
 from kg.web.routes.sparql import base_iri
 from kg.web.templating import page, root
 
@@ -41,20 +41,30 @@ def values_of(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.query_params.items() if k not in queries.RESERVED}
 
 
-@router.api_route("/queries/{name}", methods=["GET", "HEAD"])
-@confined
-def named(request: Request, name: str) -> Response:
+def job_of(request: Request, query: queries.NamedQuery, values: dict[str, str], rep) -> Job:
+    """The job of a named query: its text with the parameters bound as typed terms (never pasted)."""
+    bound = tuple(sorted((v.value, term_text(t)) for v, t in query.substitutions(values).items()))
+    graph = query.form in ("CONSTRUCT", "DESCRIBE")
+    machine = rep is not None and rep is not reps.HTML
+    return request.app.state.querying.job(
+        query.text, request, substitutions=bound,
+        format=rep.name if machine and not graph else "json",
+        graph_format=rep.name if machine and graph else "ntriples")
+
+
+@router.api_route("/queries/{name}", methods=["GET", "HEAD"], openapi_extra=openapi.NAMED_QUERY)
+async def named(request: Request, name: str) -> Response:
     query = queries.get(request.app.state.queries, name)
     values = values_of(request)
-    started = time.perf_counter()
-    result = queries.execute(query, request.app.state.store, values)
     offers = reps.for_form(query.form)
     rep = reps.choose((*offers, reps.HTML), request.headers.get("accept"), request.query_params.getlist("format"))
+    started = time.perf_counter()
+    result = await request.app.state.querying.run(request, job_of(request, query, values, rep))
     if rep is not reps.HTML:
-        return reps.respond(result, rep)
+        return reps.answer_response(request, result)
     links = reps.alternates(request.url, offers, query.name)
     context = {"title": query.title, "query": query, "values": {**query.defaults(), **values},
-               "table": tables.of_result(result, base_iri(request), root(request)),
+               "table": tables.of_answer(result, base_iri(request), root(request)),
                "elapsed": time.perf_counter() - started, "downloads": links,
                "editor": f"{root(request)}/sparql?{urlencode({'query': query.standalone(values)})}"}
     return page(request, "query.html", context, links)

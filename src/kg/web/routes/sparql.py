@@ -1,6 +1,7 @@
 """/sparql: the SPARQL 1.1 Protocol (query operation, read-only), the service description and the
-query page. An `APIRouter` another FastAPI app can include: it reads `app.state.store` (a pyoxigraph
-Store), and for its pages `app.state.queries` (named queries) and `app.state.graph_sizes`."""
+query page. An `APIRouter` another FastAPI app can include: queries go through
+`app.state.querying` (kg.web.querying: gate, budget, cache, killable workers); its pages read
+`app.state.queries` (named queries) and `app.state.graph_sizes`."""
 
 from __future__ import annotations
 
@@ -9,17 +10,16 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kg import sparql
+from kg import gate, sparql
+from kg.engine import Answer
 from kg.errors import QueryError
 from kg.namespaces import DEFAULT_BASE, sparql_prologue
-from kg.web import description, representations as reps, tables
-from kg.web.errors import (UPDATE_REFUSED, MethodNotAllowed, UnsupportedMediaType, UpdateForbidden,
-                           confined)
+from kg.web import description, openapi, representations as reps, tables
+from kg.web.errors import UPDATE_REFUSED, MethodNotAllowed, UnsupportedMediaType, UpdateForbidden
 from kg.web.templating import page, root
 
 router = APIRouter()
@@ -40,23 +40,22 @@ LIMIT 50
 """
 
 
-@router.api_route("/sparql", methods=["GET", "HEAD"])
-def get(request: Request) -> Response:
-    return answer(request, request.query_params, post=False)
+@router.api_route("/sparql", methods=["GET", "HEAD"], openapi_extra=openapi.SPARQL_GET)
+async def get(request: Request) -> Response:
+    return await answer(request, request.query_params, post=False)
 
 
-@router.post("/sparql")
+@router.post("/sparql", openapi_extra=openapi.SPARQL_POST)
 async def post(request: Request) -> Response:
-    params = await post_params(request)
-    return await run_in_threadpool(answer, request, params, True)
+    return await answer(request, await post_params(request), post=True)
 
 
-@router.options("/sparql")
+@router.options("/sparql", include_in_schema=False)
 def options() -> Response:
     return Response(status_code=204, headers={"Allow": ALLOW})
 
 
-@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"])
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
 def not_allowed(request: Request) -> Response:
     raise MethodNotAllowed(f"{request.method} is not part of the SPARQL Protocol's query operation; "
                            f"send queries with GET or POST", ALLOW)
@@ -100,20 +99,20 @@ def graph_names(values: list[str], parameter: str) -> list[str]:
     return values
 
 
-def checked(text: str) -> str:
-    """The query text, refused when it is an update (403), federated or empty (400)."""
+def checked(request: Request, text: str) -> str:
+    """The query text after the gate (kg.gate): refused when empty or too large, nested or long (400),
+    federated (400) or an update (403). Returns the text as SPARQL reads it (`\\u` escapes applied)."""
     if not text.strip():
         raise QueryError("the query is empty")
-    if sparql.is_update(text):
+    plain = gate.unescape(text)
+    if sparql.is_update(plain):
         raise UpdateForbidden(UPDATE_REFUSED)
-    if sparql.uses_service(text):
-        raise QueryError("SERVICE (federated query) is not supported: this endpoint answers from its own graph only")
-    return text
+    request.app.state.querying.check(request, text)
+    return plain
 
 
-@confined
-def answer(request: Request, params: MultiDict, post: bool) -> Response:
-    """Run the one query of the request and write its result in the negotiated representation."""
+async def answer(request: Request, params: MultiDict, post: bool) -> Response:
+    """Run the one query of the request through the querying service and send its answer whole."""
     if params.getlist("update"):
         raise UpdateForbidden(UPDATE_REFUSED)
     texts = params.getlist("query")
@@ -124,16 +123,21 @@ def answer(request: Request, params: MultiDict, post: bool) -> Response:
         return describe(request, params)
     if len(texts) > 1:
         raise QueryError(f"give one query, not {len(texts)}")
-    request.state.sparql_query = texts[0]
+    text = request.state.sparql_query = texts[0]
+    form = sparql.query_form(checked(request, text))
+    offers = reps.for_form(form or "SELECT")
+    rep = reps.choose((*offers, reps.HTML), request.headers.get("accept"), params.getlist("format"))
+    graph = offers is reps.GRAPH
+    querying = request.app.state.querying
+    job = querying.job(text, request, format="json" if graph or rep is reps.HTML else rep.name,
+                       graph_format="ntriples" if not graph or rep is reps.HTML else rep.name,
+                       default_graphs=tuple(graph_names(params.getlist("default-graph-uri"), "default-graph-uri")),
+                       named_graphs=tuple(graph_names(params.getlist("named-graph-uri"), "named-graph-uri")))
     started = time.perf_counter()
-    result = sparql.run_dataset(request.app.state.store, checked(texts[0]),
-                                graph_names(params.getlist("default-graph-uri"), "default-graph-uri"),
-                                graph_names(params.getlist("named-graph-uri"), "named-graph-uri"))
-    rep = reps.choose((*reps.for_result(result), reps.HTML), request.headers.get("accept"),
-                      params.getlist("format"))
+    result = await querying.run(request, job)
     if rep is reps.HTML:
         return results_page(request, params, result, started)
-    return reps.respond(result, rep)
+    return reps.answer_response(request, result)
 
 
 def describe(request: Request, params: MultiDict) -> Response:
@@ -163,12 +167,13 @@ def base_iri(request: Request) -> str:
     return request.app.state.release.manifest.get("base_iri", DEFAULT_BASE)
 
 
-def results_page(request: Request, params: MultiDict, result, started: float) -> Response:
+def results_page(request: Request, params: MultiDict, result: Answer, started: float) -> Response:
     """The query page with the editor, the results as a table, and downloads in every format."""
     text = params["query"]
-    table = tables.of_result(result, base_iri(request), root(request))
+    table = tables.of_answer(result, base_iri(request), root(request))
     kept = [(k, v) for k, v in params.multi_items() if k in ("query", "default-graph-uri", "named-graph-uri")]
-    links = reps.alternates(request.url.replace(query=urlencode(kept)), reps.for_result(result))
+    offers = reps.GRAPH if result.kind == "graph" else reps.RESULTS
+    links = reps.alternates(request.url.replace(query=urlencode(kept)), offers)
     context = {**editor_context(request, text), "table": table, "downloads": links,
                "elapsed": time.perf_counter() - started}
     return page(request, "sparql.html", context, links)

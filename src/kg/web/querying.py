@@ -1,0 +1,207 @@
+"""Every query the service answers goes through here: the per-client budget, the result cache and the
+engine (worker pool or remote server), in that order.
+
+- **Cache.** The graph is read-only between releases, so an answer is a pure function of (release,
+  job): answers are kept in an LRU bounded in bytes and dropped when the release changes. A hit costs
+  no worker and no budget.
+- **Budget.** Each client (its address; with KG_TRUST_PROXY the last X-Forwarded-For hop) may spend
+  `client_query_seconds` of engine time and `client_errors` failed queries per sliding minute; past
+  either it gets 429 with Retry-After saying when it may try again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from kg.config import Settings
+from kg import gate
+from kg.engine import Answer, Busy, Engine, Job, QueryTimeout
+from kg.errors import KGError
+from kg.gate import Limits
+
+WINDOW = 60.0
+
+
+class OverBudget(KGError):
+    """A client used its query seconds or its errors for this minute (429 with Retry-After)."""
+
+    http_status = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class ResultCache:
+    """Answers of one release, least recently used dropped first, at most `limit` bytes of bodies."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self.entries: OrderedDict[tuple, Answer] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> Answer | None:
+        answer = self.entries.get(key)
+        if answer is None:
+            self.misses += 1
+            return None
+        self.entries.move_to_end(key)
+        self.hits += 1
+        return answer
+
+    def put(self, key: tuple, answer: Answer) -> None:
+        if len(answer.body) > self.limit // 4 or key in self.entries:
+            return
+        self.entries[key] = answer
+        self.size += len(answer.body)
+        while self.size > self.limit:
+            _, dropped = self.entries.popitem(last=False)
+            self.size -= len(dropped.body)
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
+
+
+@dataclass
+class Spending:
+    events: deque = field(default_factory=deque)     # (time, seconds, failed)
+    seconds: float = 0.0
+    errors: int = 0
+
+    def forget_before(self, cutoff: float) -> None:
+        while self.events and self.events[0][0] < cutoff:
+            _, seconds, failed = self.events.popleft()
+            self.seconds -= seconds
+            self.errors -= failed
+
+
+class Budgets:
+    """Query seconds and errors per client over a sliding minute."""
+
+    MAX_CLIENTS = 100_000
+
+    def __init__(self, seconds: float, errors: int, window: float = WINDOW) -> None:
+        self.seconds, self.errors, self.window = seconds, errors, window
+        self.clients: OrderedDict[str, Spending] = OrderedDict()
+
+    def _spending(self, client: str, now: float) -> Spending:
+        spending = self.clients.get(client)
+        if spending is None:
+            spending = self.clients[client] = Spending()
+            if len(self.clients) > self.MAX_CLIENTS:
+                self.clients.popitem(last=False)
+        self.clients.move_to_end(client)
+        spending.forget_before(now - self.window)
+        return spending
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        spending = self._spending(client, now)
+        if self.seconds > 0 and spending.seconds >= self.seconds:
+            raise OverBudget(f"this client used {spending.seconds:.1f} s of query time in the last "
+                             f"{self.window:g} s, its budget is {self.seconds:g} s; wait, then send lighter queries",
+                             self._retry_after(spending, now, lambda s: s.seconds >= self.seconds))
+        if self.errors > 0 and spending.errors >= self.errors:
+            raise OverBudget(f"this client sent {spending.errors} failing queries in the last {self.window:g} s "
+                             f"(at most {self.errors}); check the queries before sending more",
+                             self._retry_after(spending, now, lambda s: s.errors >= self.errors))
+
+    def _retry_after(self, spending: Spending, now: float, over) -> int:
+        """Seconds until enough of the window's spending has expired to be under budget again."""
+        probe = Spending(deque(spending.events), spending.seconds, spending.errors)
+        for at, _, _ in spending.events:
+            probe.forget_before(at + 1e-9)
+            if not over(probe):
+                return max(1, int(at + self.window - now + 0.999))
+        return int(self.window)
+
+    def spend(self, client: str, seconds: float, failed: bool) -> None:
+        now = time.monotonic()
+        spending = self._spending(client, now)
+        spending.events.append((now, seconds, int(failed)))
+        spending.seconds += seconds
+        spending.errors += int(failed)
+
+
+def client_of(request: Request, trust_proxy: bool) -> str:
+    if trust_proxy:
+        forwarded = request.headers.get("x-forwarded-for", "")
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            return hops[-1]
+    return request.client.host if request.client else "unknown"
+
+
+def limits_of(settings: Settings) -> Limits:
+    return Limits(max_chars=settings.max_query_bytes)
+
+
+class Querying:
+    """The service's one way to answer a query: budget, cache, engine."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.cache = ResultCache(settings.result_cache_mb * 1024 * 1024)
+        self.budgets = Budgets(settings.client_query_seconds, settings.client_errors)
+        self.limits = limits_of(settings)
+        self.engine: Engine | None = None
+        self.release_id: str | None = None
+
+    async def switch(self, engine: Engine, release_id: str) -> Engine | None:
+        """Serve from `engine` for `release_id` from now on; return the engine it replaces."""
+        old, self.engine, self.release_id = self.engine, engine, release_id
+        self.cache.clear()
+        return old
+
+    def job(self, query: str, request: Request | None = None, **fields) -> Job:
+        """A job with the service's caps and the deadline: the configured one, or less when the client
+        asks with `timeout=` (seconds), never more."""
+        timeout = self.settings.query_timeout
+        asked = request.query_params.get("timeout") if request is not None else None
+        if asked:
+            try:
+                timeout = min(timeout, max(0.1, float(asked)))
+            except ValueError:
+                from kg.errors import QueryError
+                raise QueryError(f"timeout={asked!r} is not a number of seconds") from None
+        return Job(query=query, max_rows=self.settings.max_rows, max_bytes=self.settings.max_result_bytes,
+                   timeout=timeout, **fields)
+
+    def check(self, request: Request, text: str) -> None:
+        """The gate (kg.gate) for a query's text; a refusal counts as one of the client's errors."""
+        client = client_of(request, self.settings.trust_proxy)
+        self.budgets.check(client)
+        try:
+            gate.check(text, self.limits)
+        except KGError:
+            self.budgets.spend(client, 0.0, failed=True)
+            raise
+
+    async def run(self, request: Request, job: Job) -> Answer:
+        key = (self.release_id, job)
+        cached = self.cache.get(key)
+        if cached is not None:
+            request.state.cache = "hit"
+            return cached
+        request.state.cache = "miss"
+        client = client_of(request, self.settings.trust_proxy)
+        self.budgets.check(client)
+        started = time.monotonic()
+        engine = self.engine
+        try:
+            answer = await engine.run(job)
+        except Busy:
+            raise                                   # the service's state, not the client's doing
+        except KGError as exc:
+            spent = job.timeout if isinstance(exc, QueryTimeout) else time.monotonic() - started
+            self.budgets.spend(client, spent, failed=True)
+            raise
+        self.budgets.spend(client, answer.elapsed, failed=False)
+        if engine is self.engine:
+            self.cache.put(key, answer)
+        return answer

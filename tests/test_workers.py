@@ -1,0 +1,146 @@
+"""The embedded engine (kg.workers.Pool) over the real release: answers whole or refuses, kills a
+query at its deadline or memory limit, survives a crashing query, and has no way out to the network."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from kg.engine import Busy, Job, OutOfMemory, QueryTimeout, ResultTooLarge, WorkerCrashed
+from kg.errors import QueryError
+from kg.workers import Pool
+
+CROSS_JOIN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
+GREEDY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"     # sorts ~2 billion rows in memory
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+async def with_pool(current, body, size=2, queue=4, memory_mb=2048):
+    pool = Pool(current.dump_path("nquads"), size, queue, memory_mb)
+    await pool.start()
+    try:
+        return await body(pool)
+    finally:
+        await pool.close()
+        pool.kill_all()
+
+
+def test_answers_each_form(current):
+    async def body(pool):
+        count = await pool.run(Job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+        graph = await pool.run(Job("CONSTRUCT WHERE { ?m a airm:Mitigation } LIMIT 5", graph_format="ntriples"))
+        ask = await pool.run(Job("ASK { ?m a airm:Mitigation }", format="xml"))
+        return count, graph, ask
+    count, graph, ask = run(with_pool(current, body))
+    assert count.kind == "solutions" and count.rows == 1 and count.media_type == "application/sparql-results+json"
+    assert str(current.manifest["quads"]).encode() in count.body
+    assert graph.kind == "graph" and graph.rows == 5 and graph.body.count(b"\n") == 5
+    assert ask.kind == "boolean" and b"<boolean>true</boolean>" in ask.body
+
+
+def test_deadline_kills_and_replaces_the_worker(current):
+    async def body(pool):
+        before = {w.pid for w in pool.workers}
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout, match="did not finish within 1 s"):
+            await pool.run(Job(CROSS_JOIN, timeout=1.0))
+        took = time.monotonic() - started
+        await asyncio.sleep(0)
+        answer = await pool.run(Job("ASK {}"))
+        for _ in range(100):                      # the replacement loads the release meanwhile
+            if len(pool.workers) == pool.size:
+                break
+            await asyncio.sleep(0.1)
+        return took, before, {w.pid for w in pool.workers}, answer, pool.replaced
+    took, before, after, answer, replaced = run(with_pool(current, body))
+    assert took < 2.0
+    assert replaced == 1 and len(after) == 2 and len(before & after) == 1
+    assert answer.body == b'{"head":{},"boolean":true}'
+
+
+def test_a_crashing_query_costs_only_its_request(current):
+    """A worker that dies mid-query (here: SIGSEGV sent to it, as a parser crash would) fails that
+    request with a generic 500-class error; the pool answers the next query."""
+    async def body(pool):
+        running = asyncio.ensure_future(pool.run(Job(CROSS_JOIN, timeout=20)))
+        await asyncio.sleep(0.5)
+        busy = [w for w in pool.workers if w not in pool.idle._queue]
+        os.kill(busy[0].pid, signal.SIGSEGV)
+        with pytest.raises(WorkerCrashed, match="only this request is lost"):
+            await running
+        return await pool.run(Job("ASK { ?s ?p ?o }"))
+    assert run(with_pool(current, body)).kind == "boolean"
+
+
+def test_memory_limit_kills_the_worker(current):
+    async def body(pool):
+        with pytest.raises(OutOfMemory, match="more than 300 MiB"):
+            await pool.run(Job(GREEDY, timeout=60))
+        return await pool.run(Job("ASK {}"))
+    assert run(with_pool(current, body, memory_mb=300)).kind == "boolean"
+
+
+def test_caps_refuse_instead_of_cutting(current):
+    async def body(pool):
+        with pytest.raises(ResultTooLarge, match="more than 100 rows"):
+            await pool.run(Job("SELECT * WHERE { ?s ?p ?o }", max_rows=100))
+        with pytest.raises(ResultTooLarge, match="more than 100 triples|more than 100 rows"):
+            await pool.run(Job("CONSTRUCT WHERE { ?s ?p ?o }", max_rows=100))
+        with pytest.raises(ResultTooLarge, match="larger than 10,000 bytes"):
+            await pool.run(Job("SELECT * WHERE { ?s ?p ?o } LIMIT 90", max_bytes=10_000))
+        return await pool.run(Job("SELECT * WHERE { ?s ?p ?o } LIMIT 100", max_rows=100))
+    assert run(with_pool(current, body)).rows == 100
+
+
+def test_full_queue_is_busy_not_waiting(current):
+    async def body(pool):
+        slow = asyncio.ensure_future(pool.run(Job(CROSS_JOIN, timeout=3)))
+        await asyncio.sleep(0.3)
+        with pytest.raises(Busy) as refused:
+            await pool.run(Job("ASK {}"))
+        with pytest.raises(QueryTimeout):
+            await slow
+        return refused.value.retry_after
+    assert run(with_pool(current, body, size=1, queue=0)) >= 1
+
+
+class Recorder(http.server.BaseHTTPRequestHandler):
+    seen: list[str] = []
+
+    def do_GET(self):  # noqa: N802
+        Recorder.seen.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+def test_workers_cannot_reach_the_network(current):
+    """Even a SERVICE query that got past the gate cannot make the worker open a connection."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    try:
+        async def body(pool):
+            with pytest.raises(QueryError, match="Permission denied|denied"):
+                await pool.run(Job(f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}"))
+            from_graph = await pool.run(Job(f"SELECT * FROM <{endpoint}> WHERE {{ ?s ?p ?o }} LIMIT 1"))
+            assert from_graph.rows == 0          # FROM names a graph of the store (none such), never fetched
+            return [w.info["networkless"] for w in pool.workers]
+        assert all(run(with_pool(current, body)))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert Recorder.seen == []
