@@ -140,6 +140,7 @@ class Describer:
         self._notation = lru_cache(maxsize=200_000)(self._notation_uncached)
         self._counts: tuple[dict[str, int], dict[str, int]] | None = None
         self._trees: dict[str, list[Node]] = {}
+        self._mitigations_of: dict[str, list[dict]] = {}     # document -> its mitigations (shared by their pages)
 
     # -- terms ------------------------------------------------------------------------------
     def href(self, iri: str) -> str:
@@ -347,6 +348,12 @@ class Describer:
                 "page": next((q.object.value for q in self.store.quads_for_pattern(node, ox.NamedNode(FOAF + "page"), None)), "")}
 
     def mitigations_of(self, doc: str) -> list[dict]:
+        """The mitigations citing a document, with their codes (kept: every one of them shows the list)."""
+        if doc not in self._mitigations_of:
+            self._mitigations_of[doc] = self._mitigations_of_uncached(doc)
+        return self._mitigations_of[doc]
+
+    def _mitigations_of_uncached(self, doc: str) -> list[dict]:
         rows = self.select("""SELECT ?m (MIN(?code) AS ?c) WHERE { ?m airm:sourceDocument $d .
             OPTIONAL { ?m airm:mitigationCategory/skos:notation ?code } } GROUP BY ?m""", d=doc)
         out = [{"mitigation": self.term(r["m"]), "code": literal_value(r["c"])} for r in rows]

@@ -5,6 +5,7 @@ each request checks `build/current` and moves to a newer release when one was pu
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -71,15 +72,26 @@ async def follow_release(app: FastAPI, settings: Settings) -> None:
 
 
 class FollowReleases:
-    """ASGI middleware: before each request, move to the newest release (see `follow_release`)."""
+    """ASGI middleware: before each request, move to the newest release (see `follow_release`); on each
+    response, say how long the service took to start answering (`Server-Timing: app;dur=<ms>`)."""
 
     def __init__(self, app, settings: Settings) -> None:
         self.app, self.settings = app, settings
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            await follow_release(scope["app"], self.settings)
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        await follow_release(scope["app"], self.settings)
+
+        async def timed_send(message) -> None:
+            if message["type"] == "http.response.start":
+                took = (time.perf_counter() - started) * 1000
+                message = {**message, "headers": [*message.get("headers", []),
+                                                   (b"server-timing", f"app;dur={took:.2f}".encode())]}
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -101,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url="/-/openapi.json")   # no docs pages: they would load their assets from a CDN
     app.state.settings = settings
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-                       allow_headers=["*"], expose_headers=["Link", "Vary", "Retry-After", "X-Cache"], max_age=86400)
+                       allow_headers=["*"], expose_headers=["Link", "Vary", "Retry-After", "X-Cache", "Server-Timing"], max_age=86400)
     for error_type in (*errors.ERROR_TYPES, Exception):
         app.add_exception_handler(error_type, errors.handle)
 

@@ -22,6 +22,7 @@ from kg.describe import Describer, Resource
 from kg.namespaces import PREFIXES
 from kg.web import errors, representations as reps
 from kg.web.errors import confined
+from kg.web.querying import ResultCache
 from kg.web.routes.sparql import base_iri
 from kg.web.templating import page, root
 
@@ -85,7 +86,8 @@ def headers_for(request: Request, target: Target, rep: reps.Representation) -> d
 
 def not_modified(request: Request, headers: dict[str, str]) -> Response | None:
     tags = [t.strip() for t in request.headers.get("if-none-match", "").split(",")]
-    if headers["ETag"] in tags or "*" in tags:
+    tag = headers.get("ETag") or headers.get("etag")
+    if tag in tags or "*" in tags:
         return Response(status_code=304, headers=headers)
     return None
 
@@ -181,12 +183,48 @@ def listing(request: Request, target: Target) -> Response:
         "title": title, "items": items, "section": section}, headers=headers)
 
 
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    media_type: str
+    headers: dict
+
+
+PAGE_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def rendered_pages(request: Request) -> ResultCache:
+    """Pages and RDF documents already rendered from the store in service (dropped with it)."""
+    state = request.app.state
+    cached = getattr(state, "rendered", None)
+    if cached is None or cached[0] is not state.store:
+        cached = state.rendered = (state.store, ResultCache(PAGE_CACHE_BYTES))
+    return cached[1]
+
+
 @router.api_route("/{path:path}", methods=["GET", "HEAD"])
 @confined
 def dereference(request: Request, path: str) -> Response:
+    """A resource of the graph in the representation asked for. The graph is read-only between releases,
+    so each (path, representation) is rendered once per release and then served from memory."""
     target = resolve(request, path)
     if target is None:
         return not_found(request, path)
+    offers = (reps.HTML,) if target.kind == "listing" else OFFERS
+    key = (target.path, target.kind, choose(request, target, offers).name)
+    cache = rendered_pages(request)
+    hit = cache.get(key)
+    if hit is not None:
+        return not_modified(request, hit.headers) or Response(hit.body, media_type=hit.media_type, headers=hit.headers)
+    response = render(request, target)
+    if response.status_code == 200:
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+        cache.put(key, Rendered(bytes(response.body), response.media_type or response.headers.get("content-type"),
+                                headers))
+    return response
+
+
+def render(request: Request, target: Target) -> Response:
     if target.kind == "listing":
         return listing(request, target)
     if target.kind in ("ontology", "shapes"):
