@@ -24,6 +24,7 @@ import logging
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -160,13 +161,19 @@ def _run_on_big_stack(store: ox.Store, job: Job):
     return outcome[0]
 
 
-def worker_main(conn, dump: str) -> None:
-    """A worker process: load the release, then answer jobs from `conn` until it closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C stops the service, which stops its workers
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no worker outlives its service)."""
+    import ctypes
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)      # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def serve_jobs(conn, store: ox.Store) -> None:
+    """A worker: answer jobs from `conn` until it closes. Called in a freshly forked child."""
     networkless = deny_network()
     threading.stack_size(STACK)
-    store = ox.Store()
-    store.bulk_load(path=dump, format=ox.RdfFormat.N_QUADS)
     conn.send(("ready", {"quads": len(store), "networkless": networkless}))
     while True:
         try:
@@ -174,6 +181,38 @@ def worker_main(conn, dump: str) -> None:
         except (EOFError, OSError):
             return
         conn.send(_run_on_big_stack(store, job))
+
+
+def template_main(control: socket.socket, dump: str) -> None:
+    """The template process: load the release once, then fork a worker for each socket it is sent.
+
+    Workers share the loaded store with the template copy-on-write, so a worker starts in
+    milliseconds and the release sits in memory once, however many workers there are. The template
+    runs no queries and starts no threads (forking is safe), and reaps its children itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C stops the service, which stops its workers
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)    # dead workers are reaped by the kernel
+    die_with_parent()
+    store = ox.Store()
+    store.load(path=dump, format=ox.RdfFormat.N_QUADS)
+    control.sendall(struct.pack("!q", len(store)))
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1, 1)
+        except OSError:
+            return
+        if not message or not fds:
+            return                                    # the service is gone
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            die_with_parent()
+            try:
+                serve_jobs(Connection(fds[0]), store)
+            finally:
+                os._exit(0)
+        os.close(fds[0])
+        control.sendall(struct.pack("!q", pid))
 
 
 # --- In the service process ---
@@ -185,51 +224,97 @@ def _error(name: str, detail: str) -> KGError:
     return cls(detail) if isinstance(cls, type) and issubclass(cls, KGError) else QueryError(detail)
 
 
-class Worker:
-    """One worker process (`python -m kg.workers FD DUMP`), talking over a socket pair.
+class Template:
+    """The template process of one release (`python -m kg.workers FD DUMP`), started by the service.
+    A plain subprocess rather than multiprocessing's: it never re-imports the service's main module."""
 
-    A plain subprocess rather than multiprocessing's: it never re-imports the service's main module
-    and shares nothing with the service but the socket."""
-
-    def __init__(self, dump: Path) -> None:
+    def __init__(self, dump: Path, load_timeout: float) -> None:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen([sys.executable, "-m", "kg.workers", str(theirs.fileno()), str(dump)],
                                         pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         theirs.close()
-        self.conn = Connection(ours.detach())
+        self.control, self.lock = ours, threading.Lock()
+        self.control.settimeout(load_timeout)
+        try:
+            self.quads = struct.unpack("!q", _receive(self.control, 8))[0]
+        except (OSError, struct.error):
+            self.stop()
+            raise WorkerCrashed(f"the query workers could not load {dump} within {load_timeout:.0f} s") from None
+        self.control.settimeout(30)
+
+    def fork(self) -> "Worker":
+        ours, theirs = socket.socketpair()
+        try:
+            with self.lock:
+                socket.send_fds(self.control, [b"F"], [theirs.fileno()])
+                pid = struct.unpack("!q", _receive(self.control, 8))[0]
+        except (OSError, struct.error):
+            ours.close()
+            raise WorkerCrashed("the query workers' template process is gone") from None
+        finally:
+            theirs.close()
+        return Worker(pid, Connection(ours.detach()))
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        self.control.close()
+        if self.alive():
+            self.process.kill()
+        self.process.wait(5)
+
+
+def _receive(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise OSError("closed")
+        data += chunk
+    return data
+
+
+class Worker:
+    """One worker process (a child of the template), talking to the service over a socket pair."""
+
+    def __init__(self, pid: int, conn: Connection) -> None:
+        self.pid, self.conn = pid, conn
         self.info: dict = {}
 
     def wait_ready(self, timeout: float) -> None:
         if not self.conn.poll(timeout):
             self.kill()
-            raise WorkerCrashed(f"a query worker did not load the release within {timeout:.0f} s")
+            raise WorkerCrashed(f"a query worker did not start within {timeout:.0f} s")
         try:
             status, self.info = self.conn.recv()
         except (EOFError, OSError):
             self.kill()
-            raise WorkerCrashed("a query worker died while loading the release") from None
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
+            raise WorkerCrashed("a query worker died while starting") from None
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except (OSError, IndexError):
+            return False
 
     def rss(self) -> int:
+        """Memory of its own (private pages, not the store it shares with the template), in bytes."""
         try:
-            with open(f"/proc/{self.pid}/statm") as f:
-                return int(f.read().split()[1]) * PAGE
+            with open(f"/proc/{self.pid}/smaps_rollup") as f:
+                return sum(int(line.split()[1]) * 1024 for line in f if line.startswith("Private_"))
         except (OSError, ValueError, IndexError):
             return 0
 
     def kill(self) -> None:
-        if self.alive():
-            self.process.kill()
         try:
-            self.process.wait(1)
-        except subprocess.TimeoutExpired:
-            log.error("query worker %s did not die within 1 s of SIGKILL", self.pid)
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + 1
+        while self.alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
         self.conn.close()
 
 
@@ -247,9 +332,12 @@ class Pool:
         self.closed = False
         self.replaced = 0          # workers killed and replaced (deadline, memory, crash)
         self.starting: set[asyncio.Task] = set()
+        self.template: Template | None = None
 
     async def start(self) -> None:
         self.idle = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        self.template = await loop.run_in_executor(self.executor, Template, self.dump, self.load_timeout)
         started = await asyncio.gather(*(self._add() for _ in range(self.size)), return_exceptions=True)
         failures = [s for s in started if isinstance(s, BaseException)]
         if len(failures) == self.size:
@@ -265,8 +353,11 @@ class Pool:
         self.idle.put_nowait(worker)
 
     def _spawn(self) -> Worker:
-        worker = Worker(self.dump)
-        worker.wait_ready(self.load_timeout)
+        if not self.template.alive():                  # it died (killed by hand, out of memory): again
+            log.error("the query workers' template process died; starting it again")
+            self.template = Template(self.dump, self.load_timeout)
+        worker = self.template.fork()
+        worker.wait_ready(30)
         return worker
 
     def _replace(self, worker: Worker) -> None:
@@ -310,6 +401,8 @@ class Pool:
         elif self.closed:
             worker.kill()
             self.workers.discard(worker)
+            if not self.workers and self.template is not None:
+                self.template.stop()
         else:
             self.idle.put_nowait(worker)
 
@@ -350,12 +443,16 @@ class Pool:
         if self.starting:                          # replacements being started stop themselves
             await asyncio.gather(*self.starting, return_exceptions=True)
         self.executor.shutdown(wait=False)
+        if not self.workers and self.template is not None:
+            self.template.stop()
 
     def kill_all(self) -> None:
-        """Synchronous last resort (at exit): kill every worker."""
+        """Synchronous last resort (at exit): kill every worker and the template."""
         self.closed = True
         for worker in list(self.workers):
             worker.kill()
+        if self.template is not None:
+            self.template.stop()
 
 
 def default_size(configured: int) -> int:
@@ -364,4 +461,4 @@ def default_size(configured: int) -> int:
 
 
 if __name__ == "__main__":
-    worker_main(Connection(int(sys.argv[1])), sys.argv[2])
+    template_main(socket.socket(fileno=int(sys.argv[1])), sys.argv[2])

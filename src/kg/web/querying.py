@@ -7,10 +7,15 @@ engine (worker pool or remote server), in that order.
 - **Budget.** Each client (its address; with KG_TRUST_PROXY the last X-Forwarded-For hop) may spend
   `client_query_seconds` of engine time and `client_errors` failed queries per sliding minute; past
   either it gets 429 with Retry-After saying when it may try again.
+- **Lanes.** A client that spent at least one deadline's worth of engine time in the last minute is
+  *heavy*: heavy clients together may hold at most half of the workers, so the other half stays free
+  for everyone else and ordinary queries keep their latency while abusive ones run.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
@@ -120,6 +125,13 @@ class Budgets:
                 return max(1, int(at + self.window - now + 0.999))
         return int(self.window)
 
+    def seconds_spent(self, client: str) -> float:
+        spending = self.clients.get(client)
+        if spending is None:
+            return 0.0
+        spending.forget_before(time.monotonic() - self.window)
+        return spending.seconds
+
     def spend(self, client: str, seconds: float, failed: bool) -> None:
         now = time.monotonic()
         spending = self._spending(client, now)
@@ -151,10 +163,13 @@ class Querying:
         self.limits = limits_of(settings)
         self.engine: Engine | None = None
         self.release_id: str | None = None
+        self.heavy_lane: asyncio.Semaphore | None = None
 
     async def switch(self, engine: Engine, release_id: str) -> Engine | None:
         """Serve from `engine` for `release_id` from now on; return the engine it replaces."""
         old, self.engine, self.release_id = self.engine, engine, release_id
+        size = getattr(engine, "size", 0)
+        self.heavy_lane = asyncio.Semaphore(max(1, size // 2)) if size > 1 else None
         self.cache.clear()
         return old
 
@@ -171,6 +186,23 @@ class Querying:
                 raise QueryError(f"timeout={asked!r} is not a number of seconds") from None
         return Job(query=query, max_rows=self.settings.max_rows, max_bytes=self.settings.max_result_bytes,
                    timeout=timeout, **fields)
+
+    def lane_of(self, client: str) -> asyncio.Semaphore | None:
+        heavy = self.budgets.seconds_spent(client) >= self.settings.query_timeout
+        return self.heavy_lane if heavy else None
+
+    async def run_in_lane(self, lane: asyncio.Semaphore, engine: Engine, job: Job) -> Answer:
+        started = time.monotonic()
+        try:
+            await asyncio.wait_for(lane.acquire(), timeout=job.timeout)
+        except asyncio.TimeoutError:
+            raise Busy("this client's recent queries were heavy and the workers heavy queries may use are "
+                       f"busy; try again in {job.timeout:g} s", retry_after=max(1, round(job.timeout))) from None
+        try:
+            remaining = max(0.1, job.timeout - (time.monotonic() - started))
+            return await engine.run(dataclasses.replace(job, timeout=remaining))
+        finally:
+            lane.release()
 
     def check(self, request: Request, text: str) -> None:
         """The gate (kg.gate) for a query's text; a refusal counts as one of the client's errors."""
@@ -192,9 +224,12 @@ class Querying:
         client = client_of(request, self.settings.trust_proxy)
         self.budgets.check(client)
         started = time.monotonic()
-        engine = self.engine
+        engine, lane = self.engine, self.lane_of(client)
         try:
-            answer = await engine.run(job)
+            if lane is None:
+                answer = await engine.run(job)
+            else:
+                answer = await self.run_in_lane(lane, engine, job)
         except Busy:
             raise                                   # the service's state, not the client's doing
         except KGError as exc:
