@@ -116,6 +116,19 @@ def cmd_fmt(args, settings) -> int:
     return 0
 
 
+def cmd_publish(args, settings) -> int:
+    from kg import remote, versions
+    gsp, endpoint = args.gsp or settings.gsp_endpoint, args.endpoint or settings.sparql_endpoint
+    if not gsp or not endpoint:
+        _err("kg publish: name the server's Graph Store endpoint and query endpoint "
+             "(KG_GSP_ENDPOINT and KG_SPARQL_ENDPOINT, or --gsp and --endpoint); see docs/deployment.md")
+        return 2
+    report = remote.publish(versions.resolve(settings, args.release), gsp, endpoint, force=args.force,
+                            union=not args.no_union_graph, log=_err if args.verbose else (lambda _: None))
+    print("\n".join(report.lines()))
+    return 0
+
+
 def cmd_serve(args, settings) -> int:
     from kg.web.server import serve
     serve(settings.with_(host=args.host or settings.host, port=args.port or settings.port))
@@ -186,6 +199,16 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("paths", nargs="*")
     f.add_argument("--check", action="store_true", help="only report files that are not canonical")
     f.set_defaults(func=cmd_fmt)
+
+    pb = sub.add_parser("publish", help="load a release into a remote SPARQL server (Graph Store Protocol)")
+    pb.add_argument("--release", default="current", help="a version, a release id, or current (default)")
+    pb.add_argument("--gsp", help="the server's Graph Store Protocol endpoint (default: KG_GSP_ENDPOINT)")
+    pb.add_argument("--endpoint", help="the server's query endpoint (default: KG_SPARQL_ENDPOINT)")
+    pb.add_argument("--force", action="store_true", help="send the release even when the server holds it already")
+    pb.add_argument("--no-union-graph", action="store_true",
+                    help="do not load the union graph (half the space; union queries name every graph instead)")
+    pb.add_argument("-v", "--verbose", action="store_true", help="print each graph as it is sent")
+    pb.set_defaults(func=cmd_publish)
 
     s = sub.add_parser("serve", help="run the web service over the current release")
     s.add_argument("--host")

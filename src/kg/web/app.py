@@ -5,6 +5,7 @@ each request checks `build/current` and moves to a newer release when one was pu
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,39 +23,41 @@ from kg.web.routes import home, queries as named_queries, sparql
 from kg.web.routes import diff, dumps, mappings, resources, taxonomy, void
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("kg.web")
 
 
-def engine_for(settings: Settings, current: release.Release):
-    """The query engine of a release: the remote server when one is configured, else worker processes."""
+def backend_for(settings: Settings, current: release.Release):
+    """The store the pages read and the engine queries run on, for a release: a remote SPARQL server
+    when one is configured (docs/deployment.md), else the release's own store and worker processes."""
     if settings.sparql_endpoint:
-        from kg.remote import RemoteEngine
-        return RemoteEngine(settings.sparql_endpoint, settings.query_timeout)
-    return workers.Pool(current.dump_path("nquads"), workers.default_size(settings.query_workers),
-                        settings.query_queue, settings.worker_memory_mb)
-
-
-def store_for(settings: Settings, current: release.Release):
-    if settings.sparql_endpoint:
-        from kg.remote import RemoteStore
-        return RemoteStore(settings.sparql_endpoint, settings.query_timeout)
-    return current.open_store()
+        from kg.remote import RemoteEngine, RemoteStore
+        base = current.manifest.get("base_iri", settings.base_iri)
+        store = RemoteStore(settings.sparql_endpoint, settings.query_timeout, base=base,
+                            max_bytes=settings.max_result_bytes)
+        return store, RemoteEngine(settings.sparql_endpoint, settings.query_timeout, base=base, store=store)
+    return current.open_store(), workers.Pool(current.dump_path("nquads"), workers.default_size(settings.query_workers),
+                                              settings.query_queue, settings.worker_memory_mb)
 
 
 async def open_release(app: FastAPI, settings: Settings) -> None:
     """Put the release in service: its query engine (started before it takes queries), its store,
     and what pages show often, on `app.state`. The engine it replaces finishes its running queries."""
     current = release.current(settings)
-    engine = engine_for(settings, current)
-    if hasattr(engine, "start"):
-        await engine.start()
-    store = store_for(settings, current)
+    store, engine = backend_for(settings, current)
+    await engine.start()
+    if settings.sparql_endpoint and store.release().id != current.id:
+        log.warning("the SPARQL server holds release %s, this replica's files are release %s: "
+                    "run `kg publish` for the same release", store.release().id, current.id)
     app.state.queries = queries.load_all(queries.directory(settings))
     app.state.graph_sizes = description.graph_sizes(store)
     app.state.counts = home.counts(store)
+    old_store = getattr(app.state, "store", None)
     app.state.release, app.state.store = current, store
     old = await app.state.querying.switch(engine, current.id)
     if old is not None:
         await old.close()
+    if hasattr(old_store, "close") and old_store is not store and settings.sparql_endpoint:
+        old_store.close()
 
 
 async def follow_release(app: FastAPI, settings: Settings) -> None:

@@ -82,7 +82,7 @@ def health(request: Request) -> Response:
     state = request.app.state
     querying = state.querying
     engine = querying.engine
-    body = {"status": "ok", "release": state.release.id, "triples": len(state.store),
+    body = {"status": "ok", "release": state.release.id, "triples": state.release.manifest.get("quads"),
             "cache": {"entries": len(querying.cache.entries), "bytes": querying.cache.size,
                       "hits": querying.cache.hits, "misses": querying.cache.misses}}
     if hasattr(engine, "workers"):
