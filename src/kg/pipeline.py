@@ -1,14 +1,23 @@
 """`kg build`: parse, validate (SHACL), reason (HermiT), materialise, write a release.
 
 Nothing reaches a release before every check has passed; see `kg.release` for the atomic switch.
+
+Every source is parsed once, by Oxigraph, into one store with a named graph per file (screened
+first: `kg.sources`). The reasoner (a child process: HermiT on Java) starts as soon as the data is
+parsed and runs while SHACL validates the same store; SHACL's verdict is reported first when both
+fail, and the reasoner is killed when validation fails. The staging directory is made (and locked)
+first, so the reasoner's files live in it and a killed build leaves one directory for the next
+build to remove.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Callable
 
 import pyoxigraph as ox
@@ -17,10 +26,10 @@ from rdflib import Graph
 from kg import __version__, infer, reasoner, release
 from kg.config import Settings
 from kg.curate import overlay
-from kg.errors import ValidationFailed
+from kg.errors import ReasonerUnavailable, ValidationFailed
 from kg.namespaces import DEFAULT_BASE
-from kg.shacl import failing, validate_graphs
-from kg.sources import Source, collect, load_into, parse_rdflib, shape_sources
+from kg.shacl import failing, validate_graphs, validate_store
+from kg.sources import Source, TermConverter, collect, graph_of, load_into, parse_rdflib, shape_sources
 
 
 @dataclass
@@ -40,7 +49,7 @@ class BuildReport:
                    "(" + ", ".join(f"{k} {v}" for k, v in self.inferred.items()) + ")")
         out.append(f"reasoner: {self.reasoner}")
         out += [f"warning: {w}" for w in self.warnings]
-        out += [f"{step:<10} {secs:7.2f} s" for step, secs in self.timings.items()]
+        out += [f"{step:<11} {secs:7.2f} s" for step, secs in self.timings.items()]
         out.append(f"release {self.release_id}: {self.triples} quads in {self.path}")
         return out
 
@@ -65,26 +74,43 @@ def union(graphs) -> Graph:
     return g
 
 
-def parse_all(sources: list[Source]) -> tuple[dict[Source, Graph], ox.Store]:
-    graphs = {src: parse_rdflib(src) for src in sources}
+def parse_all(sources: list[Source], max_bytes: int | None = None, *,
+              graphs: bool = True) -> tuple[dict[Source, Graph], ox.Store]:
+    """Parse every source once (Oxigraph) into a store with one named graph per source, apply the
+    curated imports' overrides (data/imports/) and return the store with, when `graphs`, each
+    source's graph as an rdflib Graph (converted from the store, not parsed again)."""
     memory = ox.Store()
     for src in sources:
-        load_into(memory, src)
-    overlay.apply(graphs, memory)   # curated imports (data/imports/) override fields of other files
-    return graphs, memory
+        load_into(memory, src, max_bytes=max_bytes)
+    convert = TermConverter()
+    rdflib_graphs: dict[Source, Graph] = {}
+    if graphs or any(overlay.is_import(s.rel) for s in sources):
+        rdflib_graphs = {src: graph_of(memory, src, convert) for src in sources}
+        overlay.apply(rdflib_graphs, memory)   # curated imports override fields of other files
+    return (rdflib_graphs if graphs else {}), memory
 
 
-def check_shapes(graphs: dict[Source, Graph], settings: Settings) -> list:
-    """Validate everything; raise ValidationFailed on any sh:Violation, return the warnings."""
-    shapes = union(parse_rdflib(s) for s in shape_sources(settings.root))
-    sources = {}
-    for src, g in graphs.items():
-        for s in g.subjects():
-            sources.setdefault(s, src.rel)
-    results = validate_graphs(union(graphs.values()), shapes, sources=sources)
+def check_shapes(data: dict[Source, Graph] | ox.Store, settings: Settings, sources: list[Source] = ()) -> list:
+    """Validate everything; raise ValidationFailed on any sh:Violation, return the warnings.
+
+    `data`: rdflib graphs by source, or a store holding one named graph per source of `sources`
+    (violations name the first of them describing the focus node)."""
+    shapes = union(parse_rdflib(s, settings.max_source_bytes) for s in shape_sources(settings.root))
+    if isinstance(data, ox.Store):
+        results = validate_store(data, shapes, graph_files={s.graph_iri: s.rel for s in sources},
+                                 timeout=settings.shacl_timeout)
+    else:
+        subjects = {}
+        for src, g in data.items():
+            for s in g.subjects():
+                subjects.setdefault(s, src.rel)
+        results = validate_graphs(union(data.values()), shapes, sources=subjects, timeout=settings.shacl_timeout)
     if failing(results):
         raise ValidationFailed(failing(results))
     return results
+
+
+_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
 def rebase_store(store: ox.Store, base: str) -> None:
@@ -106,42 +132,62 @@ def rebase_store(store: ox.Store, base: str) -> None:
 def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> BuildReport:
     report = BuildReport()
     timer = _Timer(report.timings, log)
+    began = time.perf_counter()
     sources = collect(settings.root)
-    with timer("parse"):
-        graphs, memory = parse_all(sources)
-    report.inputs = [{"path": s.rel, "graph": s.graph_iri, "triples": len(graphs[s]),
-                      "sha256": release.sha256(s.path)} for s in sources]
-    with timer("validate"):
-        report.warnings = check_shapes(graphs, settings)
-    if settings.reasoner:
-        with timer("reason"):
-            result = reasoner.check(union(graphs.values()), settings.java, settings.reasoner_timeout)
+    report.release_id = release.new_id()
+    staging = release.staging_dir(settings, report.release_id)
+    job = None
+    try:
+        with timer("parse"):
+            _, memory = parse_all(sources, settings.max_source_bytes, graphs=False)
+        counts = {row["g"].value: int(row["n"].value) for row in memory.query(_COUNTS)}
+        report.inputs = [{"path": s.rel, "graph": s.graph_iri, "triples": counts.get(s.graph_iri, 0),
+                          "sha256": release.sha256(s.path)} for s in sources]
+        unavailable = None
+        if settings.reasoner:   # HermiT runs in its child process while SHACL validates
+            try:
+                job = reasoner.start(memory, settings.java, settings.reasoner_timeout,
+                                     workdir=staging / ".reasoner")
+                log("reason: started")
+            except ReasonerUnavailable as exc:
+                unavailable = exc
+        with timer("validate"):
+            report.warnings = check_shapes(memory, settings, sources)
+        if settings.reasoner:
+            if unavailable is not None:
+                raise unavailable
+            with timer("reason_wait"):     # what validation did not cover of the reasoner's time
+                result = job.wait()
+            report.timings["reason"] = job.seconds
+            log(f"reason: {job.seconds:.2f} s (alongside validate)")
             reasoner.require_ok(result)
             report.reasoner = str(result)
-    with timer("infer"):
-        report.inferred = infer.materialise(memory)
-        rebase_store(memory, settings.base_iri)
-    with timer("write"):
-        _write_release(settings, memory, report)
+        with timer("infer"):
+            report.inferred = infer.materialise(memory)
+            rebase_store(memory, settings.base_iri)
+        with timer("write"):
+            _write_release(settings, staging, memory, report)
+    except BaseException:
+        if job is not None:
+            job.kill()
+        release.discard(staging)
+        raise
+    report.timings["total"] = time.perf_counter() - began
+    log(f"total: {report.timings['total']:.2f} s")
     return report
 
 
-def _write_release(settings: Settings, memory: ox.Store, report: BuildReport) -> None:
-    report.release_id = release.new_id()
-    staging = release.staging_dir(settings, report.release_id)
-    try:
-        release.write_store(staging, memory)
-        files = release.write_dumps(staging, memory)
-        files += release.copy_shapes(staging, [s.path for s in shape_sources(settings.root)])
-        report.triples = len(memory)
-        manifest = {
-            "id": report.release_id, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "generator": f"kg {__version__}", "base_iri": settings.base_iri, "quads": report.triples,
-            "inputs": report.inputs, "inferred": report.inferred, "reasoner": report.reasoner,
-            "files": files, "timings": report.timings,
-        }
-        published = release.publish(settings, staging, manifest)
-    except BaseException:
-        release.discard(staging)
-        raise
+def _write_release(settings: Settings, staging: Path, memory: ox.Store, report: BuildReport) -> None:
+    shutil.rmtree(staging / ".reasoner", ignore_errors=True)
+    release.write_store(staging, memory)
+    files = release.write_dumps(staging, memory)
+    files += release.copy_shapes(staging, [s.path for s in shape_sources(settings.root)])
+    report.triples = len(memory)
+    manifest = {
+        "id": report.release_id, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generator": f"kg {__version__}", "base_iri": settings.base_iri, "quads": report.triples,
+        "inputs": report.inputs, "inferred": report.inferred, "reasoner": report.reasoner,
+        "files": files, "timings": report.timings,
+    }
+    published = release.publish(settings, staging, manifest)
     report.path = str(published.path)

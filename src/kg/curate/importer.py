@@ -40,7 +40,7 @@ from kg.errors import InputError, KGError, ValidationFailed
 from kg.fmt import canonical_turtle
 from kg.generate.common import document_iri, new_graph, slug
 from kg.namespaces import AIRM, KG
-from kg.sources import Source, collect, load_into, parse_rdflib
+from kg.sources import Source, TermConverter, collect, graph_of, load_into, parse_rdflib
 
 DEFAULT_SOURCE = "curated"
 REPORTS = "import-reports"
@@ -152,18 +152,16 @@ class Context:
     @classmethod
     def load(cls, settings: Settings, own_rel: str) -> "Context":
         sources = collect(settings.root)
-        graphs = {s: parse_rdflib(s) for s in sources}
+        store = ox.Store()          # every file parsed once (Oxigraph), then seen as rdflib graphs
+        for src in sources:
+            load_into(store, src, max_bytes=settings.max_source_bytes)
+        convert = TermConverter()
+        graphs = {s: graph_of(store, s, convert) for s in sources}
         own = next((s for s in sources if s.rel == own_rel), None)
-        own_prev = parse_rdflib(own) if own else Graph()
+        own_prev = graph_of(store, own, convert) if own else Graph()    # markers included
         outside_typed = {s for src, g in graphs.items() if src.rel != own_rel for s in g.subjects(RDF.type)}
         names = {s: str(o) for g in graphs.values() for s, o in g.subject_objects(FOAF.name)}
-        changed = overlay.apply(graphs)
-        store = ox.Store()
-        for src, g in graphs.items():
-            if src in changed:
-                overlay.reload(store, src, g)
-            else:
-                load_into(store, src)
+        overlay.apply(graphs, store)
         vocab = vocabulary.load(store)
         doc_ids = table.document_ids(store)
         return cls(own_rel, own_prev, outside_typed, names, vocab,
@@ -176,12 +174,12 @@ class Context:
 # --- checking the rows ----------------------------------------------------------------------
 
 
-def _sheets(paths: list[Path], report: ImportReport) -> dict[str, Sheet]:
+def _sheets(paths: list[Path], report: ImportReport, max_bytes: int | None = None) -> dict[str, Sheet]:
     out: dict[str, Sheet] = {}
     problems = []
     for path in paths:
         try:
-            book = read(path)
+            book = read(path, max_bytes) if max_bytes is not None else read(path)
         except FileProblem as exc:
             problems.append(Problem(Path(path).name, None, "", str(exc).split(": ", 1)[-1]))
             continue
@@ -513,7 +511,7 @@ def prepare(paths: list[Path], settings: Settings, *, source: str = DEFAULT_SOUR
     own_rel = f"{overlay.IMPORTS_DIR}{slug_}.ttl"
     report = ImportReport(slug_, own_rel, started=now.isoformat().replace("+00:00", "Z"),
                           strict=strict, dry_run=dry_run)
-    sheets = _sheets([Path(p) for p in paths], report)
+    sheets = _sheets([Path(p) for p in paths], report, settings.max_source_bytes)
     if report.errors:
         _reject(settings, report, "the file(s) cannot be imported; nothing changed")
     log("reading the current data")
@@ -617,7 +615,7 @@ def _validate(settings: Settings, own_rel: str, graph: Graph, report: ImportRepo
     """SHACL over the project with `graph` as the import file (for --dry-run)."""
     from kg.pipeline import check_shapes
 
-    graphs = {s: parse_rdflib(s) for s in collect(settings.root) if s.rel != own_rel}
+    graphs = {s: parse_rdflib(s, settings.max_source_bytes) for s in collect(settings.root) if s.rel != own_rel}
     graphs[Source(settings.root / own_rel, own_rel)] = graph
     overlay.apply(graphs)
     try:

@@ -4,6 +4,13 @@ shows them (the header is row 1).
 Nothing is evaluated: an XLSX formula is refused (the cell is reported, never computed), and every
 cell is capped at the spreadsheet cell limit. Problems that make a whole file unreadable raise
 `FileProblem`; problems of one cell are kept on its row (`Row.problems`) for the importer to report.
+
+The files are untrusted, so nothing unbounded happens before they are refused: a file is at most
+`max_bytes` (KG_MAX_SOURCE_BYTES); an XLSX workbook is checked as a zip before openpyxl opens it (its
+parts may unpack to at most `max_bytes` in all, none compressed more than `MAX_RATIO`:1, at most
+`MAX_PARTS` of them, and no XML part may have a DOCTYPE: entity expansion, external entities; openpyxl
+parses with defusedxml besides); a sheet or CSV file may have at most `MAX_ROWS` rows and
+`MAX_COLUMNS` columns.
 """
 
 from __future__ import annotations
@@ -13,13 +20,21 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.parsers import expat
 
 from kg.curate.columns import COLUMNS, HeaderMatch, kind_of, letter, match
+from kg.sources import XmlRefused, XmlScreen
 
 MAX_CELL = 32767                 # Excel's own limit on the characters of a cell
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 200 * 1024 * 1024   # the default of KG_MAX_SOURCE_BYTES is smaller; callers pass theirs
+MAX_ROWS = 100_000               # rows of one sheet or CSV file (the whole database has about 1,100)
+MAX_COLUMNS = 256                # columns (an export has 20)
+MAX_PARTS = 10_000               # files in an XLSX zip
+MAX_RATIO = 200                  # how much one XLSX part may be compressed (zip bombs: ~1000:1)
+MAX_XML_DEPTH = 128              # element nesting in an XLSX part
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 
@@ -55,27 +70,30 @@ class Workbook:
     notes: list[str] = field(default_factory=list)
 
 
-def read(path: Path) -> Workbook:
+def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
     path = Path(path)
     if not path.is_file():
         raise FileProblem(f"{path.name}: no such file")
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise FileProblem(f"{path.name}: {size} bytes, more than the {MAX_FILE_BYTES} an import takes")
+    if size > max_bytes:
+        raise FileProblem(f"{path.name}: {size} bytes, more than the {max_bytes} an import takes "
+                          "(KG_MAX_SOURCE_BYTES)")
     if size == 0:
         raise FileProblem(f"{path.name}: the file is empty")
     with path.open("rb") as f:
         magic = f.read(4)
     if magic.startswith(b"PK\x03\x04") or path.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_xlsx(path)
-    return read_csv(path)
+        return read_xlsx(path, max_bytes)
+    return read_csv(path, max_bytes)
 
 
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def read_csv(path: Path) -> Workbook:
+def read_csv(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
     raw = path.read_bytes()
+    if len(raw) > max_bytes:
+        raise FileProblem(f"{path.name}: more than the {max_bytes} bytes an import takes (KG_MAX_SOURCE_BYTES)")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileProblem(f"{path.name}: the file is UTF-16; save it as CSV UTF-8")
     text = raw.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
@@ -92,23 +110,39 @@ def read_csv(path: Path) -> Workbook:
 def _csv_records(path: Path, text: str) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count) if first_line.count(",") == 0 else ","
+    if text.count(delimiter) > (MAX_ROWS + 1) * MAX_COLUMNS:
+        raise FileProblem(f"{path.name}: more than {(MAX_ROWS + 1) * MAX_COLUMNS} cells; an import takes at "
+                          f"most {MAX_ROWS} rows of {MAX_COLUMNS} columns")
+    # A long cell is reported on its row and column (more than MAX_CELL characters), so the csv
+    # module's own limit only has to cover the whole (size-capped) file.
     old_limit = csv.field_size_limit()
-    csv.field_size_limit(MAX_FILE_BYTES)
+    csv.field_size_limit(max(len(text), old_limit))
+    records = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        for record in reader:
+            records.append(record)
+            if len(records) > MAX_ROWS + 1:
+                raise FileProblem(f"{path.name}: more than {MAX_ROWS} rows below the header; an import "
+                                  f"takes at most {MAX_ROWS}: split the file")
+            if len(records) == 1 and len(record) > MAX_COLUMNS:
+                raise FileProblem(f"{path.name}: the header has {len(record)} columns, more than the "
+                                  f"{MAX_COLUMNS} an import takes")
     except csv.Error as exc:
-        raise FileProblem(f"{path.name}: not a readable CSV file: {exc}") from exc
+        raise FileProblem(f"{path.name}: line {reader.line_num}: not a readable CSV file: {exc}") from exc
     finally:
         csv.field_size_limit(old_limit)
+    return records
 
 
 # --- XLSX -----------------------------------------------------------------------------------
 
 
-def read_xlsx(path: Path) -> Workbook:
+def read_xlsx(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_zip(path, max_bytes)
     try:
         # data_only=False: a formula stays a formula (and is refused); nothing is ever computed.
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -117,10 +151,12 @@ def read_xlsx(path: Path) -> Workbook:
     out = Workbook(path, [])
     try:
         for ws in wb.worksheets:
-            rows = ws.iter_rows(min_row=1)
+            label = f"{path.name}, sheet {ws.title}"
+            # Bounded whatever the sheet's <dimension> claims: one column and one row past the limits
+            # are read, to tell a sheet that is too large from one that is just large.
+            rows = _bounded(label, ws.iter_rows(min_row=1, max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS + 1))
             first = next(rows, None)
             header = [_xlsx_text(c)[0] for c in first] if first else []
-            label = f"{path.name}, sheet {ws.title}"
             if not any(h.strip() for h in header):
                 out.notes.append(f"{label}: empty, ignored")
                 continue
@@ -131,6 +167,101 @@ def read_xlsx(path: Path) -> Workbook:
     finally:
         wb.close()
     return out
+
+
+def _bounded(label: str, rows):
+    for number, cells in enumerate(rows, start=1):
+        if len(cells) > MAX_COLUMNS and cells[MAX_COLUMNS].value is not None:
+            raise FileProblem(f"{label}: row {number} has a cell in column {letter(MAX_COLUMNS)} or beyond; "
+                              f"an import takes at most {MAX_COLUMNS} columns")
+        if number > MAX_ROWS + 1:
+            if any(c.value is not None for c in cells):
+                raise FileProblem(f"{label}: more than {MAX_ROWS} rows below the header; an import takes "
+                                  f"at most {MAX_ROWS}: split the workbook")
+            continue
+        end = min(len(cells), MAX_COLUMNS)
+        while end and cells[end - 1].value is None:      # the padding up to max_col
+            end -= 1
+        yield cells[:end]
+
+
+def check_zip(path: Path, max_bytes: int = MAX_FILE_BYTES) -> None:
+    """Refuse an XLSX zip that would unpack to too much or whose XML declares entities, before any
+    XML parser (openpyxl's) sees it. Every part is unpacked once, in chunks, never past the limits."""
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_PARTS:
+                raise FileProblem(f"{name}: {len(infos)} files in the workbook's zip, more than {MAX_PARTS}")
+            total = sum(i.file_size for i in infos)
+            if total > max_bytes:
+                raise FileProblem(f"{name}: unpacks to {total} bytes, more than the {max_bytes} an import "
+                                  "takes (KG_MAX_SOURCE_BYTES): a zip bomb?")
+            for info in infos:
+                if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                    raise FileProblem(f"{name}: part {info.filename} is compressed "
+                                      f"{info.file_size // max(info.compress_size, 1)}:1 ({info.file_size} "
+                                      f"bytes unpacked), more than {MAX_RATIO}:1: a zip bomb?")
+            for info in infos:
+                _check_part(name, zf, info)
+    except zipfile.BadZipFile as exc:
+        raise FileProblem(f"{name}: not a readable XLSX workbook ({exc})") from exc
+    except (OSError, EOFError, RuntimeError, NotImplementedError, zlib.error) as exc:
+        raise FileProblem(f"{name}: not a readable XLSX workbook ({exc})") from exc
+
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+
+
+def _check_cell(line: int, ref: str) -> None:
+    """A worksheet's cell reference (A1) must be within MAX_COLUMNS and MAX_ROWS below the header."""
+    m = _CELL_REF.fullmatch(ref)
+    if m is None:
+        return
+    column = 0
+    for ch in m.group(1):
+        column = column * 26 + ord(ch) - 64
+    row = int(m.group(2))
+    if column > MAX_COLUMNS:
+        raise XmlRefused(line, f"cell {ref} is in column {column}; an import takes at most {MAX_COLUMNS} columns")
+    if row > MAX_ROWS + 1:
+        raise XmlRefused(line, f"cell {ref} is in row {row}: an import takes at most {MAX_ROWS} rows below "
+                             "the header: split the workbook")
+
+
+def _check_part(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Unpack one part, at most its declared size; an XML part must have no DOCTYPE (and a
+    worksheet no value beyond MAX_COLUMNS and MAX_ROWS)."""
+    screen = None
+    if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+        cell = [""]                # the reference (A1) of the current cell of a worksheet
+
+        def on_start(tag, attrs, line):
+            tag = tag.rsplit(":", 1)[-1]                   # <c> or <x:c>
+            if tag == "c":
+                cell[0] = attrs.get("r", "")
+            elif tag in ("v", "is", "f") and cell[0]:     # a cell with a value (or a formula)
+                _check_cell(line, cell[0])
+        sheet = info.filename.startswith("xl/worksheets/")
+        screen = XmlScreen(MAX_XML_DEPTH, max_text=max(info.file_size, 1), on_start=on_start if sheet else None)
+    unpacked = 0
+    try:
+        with zf.open(info) as part:
+            while chunk := part.read(1 << 20):
+                unpacked += len(chunk)
+                if unpacked > info.file_size:
+                    raise FileProblem(f"{name}: part {info.filename} unpacks to more than the "
+                                      f"{info.file_size} bytes it declares")
+                if screen is not None:
+                    screen.feed(chunk)
+        if screen is not None:
+            screen.feed(b"", True)
+    except XmlRefused as exc:
+        raise FileProblem(f"{name}: part {info.filename}, line {exc.line}: {exc.reason}") from None
+    except expat.ExpatError as exc:
+        raise FileProblem(f"{name}: part {info.filename}, line {exc.lineno}: not well-formed XML "
+                          f"({expat.ErrorString(exc.code)})") from None
 
 
 def _xlsx_rows(rows):
