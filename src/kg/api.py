@@ -28,21 +28,22 @@ def validate(paths: list[Path] | None = None, settings: Settings | None = None) 
     from kg.curate import overlay
     # An import file refers to and overrides records of the other data files: they are its context.
     with_data = any(overlay.is_import(s.rel) for s in chosen)
-    graphs = {s: parse_rdflib(s) for s in {*chosen, *(c for c in context if c.kind == "ontology" or with_data)}}
+    graphs = {s: parse_rdflib(s, settings.max_source_bytes)
+              for s in {*chosen, *(c for c in context if c.kind == "ontology" or with_data)}}
     overlay.apply(graphs)   # imports override fields of the other files, as in `kg build`
     sources = {}
     for src in chosen:
         for s in graphs[src].subjects():
             sources.setdefault(s, src.rel)
-    shapes = union(parse_rdflib(s) for s in shape_sources(settings.root))
-    results = validate_graphs(union(graphs.values()), shapes, sources=sources)
+    shapes = union(parse_rdflib(s, settings.max_source_bytes) for s in shape_sources(settings.root))
+    results = validate_graphs(union(graphs.values()), shapes, sources=sources, timeout=settings.shacl_timeout)
     return [v for v in results if v.source is not None or not paths]
 
 
 def reason(settings: Settings | None = None) -> reasoner.ReasonerReport:
     """HermiT over the ontology, vocabularies and data: consistency and unsatisfiable classes."""
     settings = settings or from_env()
-    graphs, _ = parse_all(collect(settings.root))
+    graphs, _ = parse_all(collect(settings.root), settings.max_source_bytes)
     return reasoner.check(union(graphs.values()), settings.java, settings.reasoner_timeout)
 
 
