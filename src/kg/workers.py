@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import pickle
 import signal
 import socket
 import struct
@@ -41,6 +42,7 @@ from kg.engine import (Answer, Busy, Job, OutOfMemory, QueryTimeout, WorkerCrash
 from kg.errors import KGError, QueryError
 
 log = logging.getLogger("kg.workers")
+INLINE = 256 * 1024               # answers up to this size are read on the event loop, larger ones off it
 POLL = 0.05                       # seconds between the supervisor's looks at a busy worker
 NICE_AFTER = 1.0                  # a query running longer than this yields the CPU to others
 STACK = 256 * 1024 * 1024         # query thread stack (virtual; only touched pages cost memory)
@@ -180,7 +182,9 @@ def serve_jobs(conn, store: ox.Store) -> None:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(_run_on_big_stack(store, job))
+        answer = pickle.dumps(_run_on_big_stack(store, job), protocol=pickle.HIGHEST_PROTOCOL)
+        conn.send_bytes(struct.pack("!q", len(answer)))     # the size first: small answers are read at once
+        conn.send_bytes(answer)
 
 
 def template_main(control: socket.socket, dump: str) -> None:
@@ -312,10 +316,7 @@ class Worker:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        deadline = time.monotonic() + 1
-        while self.alive() and time.monotonic() < deadline:
-            time.sleep(0.005)
-        self.conn.close()
+        self.conn.close()                  # the template reaps it; nothing to wait for
 
 
 class Pool:
@@ -389,7 +390,7 @@ class Pool:
                        retry_after=max(1, round(job.timeout))) from None
         finally:
             self.waiting -= 1
-        future = asyncio.get_running_loop().run_in_executor(self.executor, self._supervise, worker, job, deadline)
+        future = asyncio.ensure_future(self._supervise(worker, job, deadline))
         future.add_done_callback(lambda done: self._release(worker, done))
         return await asyncio.shield(future)     # a cancelled request leaves the worker to finish its job
 
@@ -406,32 +407,47 @@ class Pool:
         else:
             self.idle.put_nowait(worker)
 
-    def _supervise(self, worker: Worker, job: Job, deadline: float) -> Answer:
-        """Send the job and watch the worker until it answers, dies, overruns or outgrows its memory."""
+    async def _supervise(self, worker: Worker, job: Job, deadline: float) -> Answer:
+        """Send the job and watch the worker (on the event loop, no thread hand-offs) until it answers,
+        dies, overruns its deadline or outgrows its memory."""
+        loop = asyncio.get_running_loop()
+        readable, fd = asyncio.Event(), worker.conn.fileno()
+        loop.add_reader(fd, readable.set)
         try:
-            worker.conn.send(job)
-        except (OSError, ValueError):
-            raise WorkerCrashed("the query worker is gone; only this request is lost, try again") from None
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                worker.kill()
-                raise QueryTimeout(f"the query did not finish within {job.timeout:g} s and was stopped; "
-                                   "narrow it (fewer joins, a LIMIT, a more selective pattern)")
-            if worker.conn.poll(min(POLL, remaining)):
+            try:
+                worker.conn.send(job)
+            except (OSError, ValueError):
+                raise WorkerCrashed("the query worker is gone; only this request is lost, try again") from None
+            while not readable.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    worker.kill()
+                    raise QueryTimeout(f"the query did not finish within {job.timeout:g} s and was stopped; "
+                                       "narrow it (fewer joins, a LIMIT, a more selective pattern)")
                 try:
-                    status, payload = worker.conn.recv()
-                except (EOFError, OSError):
-                    log.error("query worker %s died while answering", worker.pid)
-                    raise WorkerCrashed("the query could not be answered (the process running it stopped); "
-                                        "only this request is lost") from None
-                if status == "ok":
-                    return payload
-                raise _error(*payload)
-            if self.memory_limit and worker.rss() > self.memory_limit:
-                worker.kill()
-                raise OutOfMemory(f"the query needed more than {self.memory_limit // 2**20} MiB and was stopped; "
-                                  "narrow it or add a LIMIT")
+                    await asyncio.wait_for(readable.wait(), min(POLL, remaining))
+                except asyncio.TimeoutError:
+                    if self.memory_limit and worker.rss() > self.memory_limit:
+                        worker.kill()
+                        raise OutOfMemory(f"the query needed more than {self.memory_limit // 2**20} MiB and was "
+                                          "stopped; narrow it or add a LIMIT") from None
+        finally:
+            loop.remove_reader(fd)
+            if not worker.conn.closed:
+                os.set_blocking(fd, True)           # uvloop makes a watched descriptor non-blocking
+        try:
+            size = struct.unpack("!q", worker.conn.recv_bytes())[0]
+            if size <= INLINE:
+                status, payload = pickle.loads(worker.conn.recv_bytes())
+            else:                                   # a large answer is read off the loop
+                status, payload = pickle.loads(await loop.run_in_executor(self.executor, worker.conn.recv_bytes))
+        except (EOFError, OSError, struct.error):
+            log.error("query worker %s died while answering", worker.pid)
+            raise WorkerCrashed("the query could not be answered (the process running it stopped); "
+                                "only this request is lost") from None
+        if status == "ok":
+            return payload
+        raise _error(*payload)
 
     async def close(self) -> None:
         """Stop taking jobs; idle workers stop now, busy ones when their job is answered."""
