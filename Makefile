@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 SOURCES := $(shell find ontology shapes data -name '*.ttl' -not -path '*/sources/*' 2>/dev/null)
 RELEASE := build/current/manifest.json
 
-.PHONY: help setup java serve build test check fmt generate clean
+.PHONY: help setup java serve build test check fmt generate bench clean
 
 help:
 	@echo "make serve     set up, build the graph if needed, run the service on http://127.0.0.1:8000"
@@ -15,6 +15,7 @@ help:
 	@echo "make build     (re)build the graph release into build/"
 	@echo "make generate  regenerate ontology/vocab/ and data/ from data/sources/"
 	@echo "make fmt       write committed Turtle in canonical formatting"
+	@echo "make bench     benchmark builds and queries against Oxigraph and rdflib-endpoint (bench/README.md)"
 	@echo "make clean     remove build/ and the virtual environment"
 
 $(STAMP): pyproject.toml
@@ -56,6 +57,20 @@ fmt: $(STAMP)
 generate: $(STAMP)
 	$(KG) generate
 	$(KG) fmt
+
+# The benchmark's peers live in their own venv (bench/.venv); knobs: BENCH_SIZES, BENCH_FULL=1, ...
+# (bench/README.md). Results: bench/results/<timestamp>.json.
+BENCH_VENV  := bench/.venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): bench/requirements-peers.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements-peers.txt
+	touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP)
+	$(BIN)/python -m bench $(if $(SIZES),--sizes $(SIZES))
 
 clean:
 	rm -rf build $(VENV)

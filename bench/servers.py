@@ -1,0 +1,181 @@
+"""The three SPARQL endpoints under test, each started on a free 127.0.0.1 port and always stopped.
+
+    ours      `kg serve` of the project venv over the benchmark's release (KG_ROOT, KG_BUILD_DIR, KG_PORT)
+    oxigraph  `oxigraph serve` (PyPI `oxigraph`, in memory, union default graph); the release's
+              N-Quads dump POSTed to its /store
+    rdflib    `rdflib-endpoint serve` (PyPI `rdflib-endpoint`, rdflib's in-memory Dataset with the
+              union as default graph) reading the same N-Quads dump
+
+The peers come from the benchmark's own virtual environment (`bench/.venv`, see
+`bench/requirements-peers.txt`; `make bench` installs it). Every server runs in a session of its own
+and is stopped by killing that process group (its workers with it): nothing else is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bench.build import group_memory_mb, kill_group
+
+BENCH = Path(__file__).resolve().parent
+PEER_BIN = BENCH / ".venv" / "bin"
+PEERS = ("oxigraph", "rdflib")
+ENDPOINTS = ("ours", *PEERS)
+PROBE = "ASK { }"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    url: str                  # the SPARQL query endpoint
+    proc: subprocess.Popen
+    log: Path
+    deadline: bool = True          # the server stops a query at the timeout itself (rdflib-endpoint: no)
+    startup_seconds: float = 0.0   # process start to answering (ours: opening the release)
+    load_seconds: float = 0.0      # loading the dump (peers; included in startup for rdflib)
+    notes: list[str] = field(default_factory=list)
+
+    def peak_rss_mb(self) -> float | None:
+        """Peak resident memory of the server's process group so far (VmHWM summed)."""
+        return round(group_memory_mb(self.proc.pid, "VmHWM"), 1) or None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=3)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        kill_group(self.proc)
+
+
+def _spawn(name: str, argv: list[str], workdir: Path, env: dict | None = None) -> tuple[subprocess.Popen, Path]:
+    log = workdir / f"{name}.log"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env={**os.environ, **(env or {})}, start_new_session=True, cwd=workdir)
+    return proc, log
+
+
+def _wait_ready(proc: subprocess.Popen, url: str, log: Path, limit: float) -> None:
+    """Until the endpoint answers ASK {} with 200; RuntimeError when the process dies or time runs out."""
+    deadline = time.monotonic() + limit
+    with httpx.Client(timeout=5) as client:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
+                raise RuntimeError(f"exited with code {proc.returncode}: {' | '.join(tail)}")
+            try:
+                r = client.post(url, content=PROBE, headers={"Content-Type": "application/sparql-query",
+                                                             "Accept": "application/sparql-results+json"})
+                if r.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+    raise RuntimeError(f"not ready within {limit:.0f} s")
+
+
+def start(name: str, *, root: Path, build_dir: Path, dump: Path, workdir: Path, kg: str,
+          timeout: float, ready_limit: float) -> Server:
+    """Start endpoint `name` over the release in `build_dir` (the peers over its N-Quads `dump`)."""
+    port = free_port()
+    began = time.monotonic()
+    if name == "ours":
+        env = {"KG_ROOT": str(root), "KG_BUILD_DIR": str(build_dir), "KG_HOST": "127.0.0.1",
+               "KG_PORT": str(port),
+               # Limits raised so that the benchmark measures rather than gets refused: every client
+               # here is 127.0.0.1; the largest sizes' results outgrow the default row limit and
+               # their queries the default memory of a query worker.
+               "KG_QUERY_TIMEOUT": str(timeout), "KG_MAX_ROWS": "100000000",
+               "KG_MAX_RESULT_BYTES": str(8 << 30), "KG_CLIENT_QUERY_SECONDS": "1000000000",
+               "KG_CLIENT_ERRORS": "1000000000", "KG_WORKER_MEMORY_MB": "8192"}
+        proc, log = _spawn(name, [kg, "serve"], workdir, env)
+        server = Server(name, f"http://127.0.0.1:{port}/sparql", proc, log)
+    elif name == "oxigraph":
+        proc, log = _spawn(name, [str(PEER_BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}",
+                                  "--union-default-graph", "--timeout-s", str(int(timeout))], workdir)
+        server = Server(name, f"http://127.0.0.1:{port}/query", proc, log)
+    elif name == "rdflib":
+        proc, log = _spawn(name, [str(PEER_BIN / "rdflib-endpoint"), "serve", str(dump),
+                                  "--host", "127.0.0.1", "--port", str(port)], workdir)
+        server = Server(name, f"http://127.0.0.1:{port}/", proc, log, deadline=False)
+        server.notes.append("loads the dump before it listens: startup includes the load; "
+                            "no query deadline of its own (rdflib-endpoint has none)")
+    else:
+        raise ValueError(f"unknown endpoint {name!r}; known: {', '.join(ENDPOINTS)}")
+    try:
+        _wait_ready(proc, server.url, log, ready_limit)
+        server.startup_seconds = time.monotonic() - began
+        if name == "oxigraph":
+            began = time.monotonic()
+            with dump.open("rb") as body, httpx.Client(timeout=ready_limit) as client:
+                r = client.post(f"http://127.0.0.1:{port}/store", content=body,
+                                headers={"Content-Type": "application/n-quads"})
+            r.raise_for_status()
+            server.load_seconds = time.monotonic() - began
+        elif name == "rdflib":
+            server.load_seconds = server.startup_seconds
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+class Endpoint:
+    """A server that can be restarted with the same arguments (after a request it could not answer in
+    time kept it busy); `sent` is what the running instance has been sent since it started."""
+
+    def __init__(self, name: str, **options) -> None:
+        self.name, self.options = name, options
+        self.restarts, self.peak_rss, self.sent = 0, 0.0, set()
+        self.server = start(name, **options)
+        self.deadline = self.server.deadline
+        self.startup_seconds, self.load_seconds = self.server.startup_seconds, self.server.load_seconds
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def restart(self) -> None:
+        self.stop()
+        self.server = start(self.name, **self.options)
+        self.restarts += 1
+        self.sent = set()
+
+    def stop(self) -> None:
+        self.peak_rss = max(self.peak_rss, self.server.peak_rss_mb() or 0.0)
+        self.server.stop()
+
+
+def peer_versions() -> dict[str, str]:
+    """Versions of the peers installed in bench/.venv (by pip's metadata)."""
+    out = {}
+    python = PEER_BIN / "python"
+    if python.exists():
+        code = ("import importlib.metadata as m\n"
+                "for d in ('oxigraph', 'rdflib-endpoint', 'rdflib'):\n"
+                "    print(d, m.version(d))")
+        for line in subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout.splitlines():
+            name, _, version = line.partition(" ")
+            out[name] = version
+    return out
+
+
+def check_peers() -> list[str]:
+    """What is missing from bench/.venv (empty when both peers are installed)."""
+    return [str(p) for p in (PEER_BIN / "oxigraph", PEER_BIN / "rdflib-endpoint") if not p.exists()]
