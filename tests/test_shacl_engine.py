@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+
+from tests.recorder import recording_server
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS
 
@@ -224,36 +224,14 @@ def test_the_oxigraph_engine_keeps_its_deadline(shapes):
 
 # --------------------------------------------------------------------------- no owl:imports
 
-class _Recorder(BaseHTTPRequestHandler):
-    requests: list = []
-
-    def do_GET(self):  # noqa: N802
-        type(self).requests.append(self.path)
-        body = b"@prefix ex: <http://example.org/> . ex:imported a ex:Thing ."
-        self.send_response(200)
-        self.send_header("Content-Type", "text/turtle")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def import_server():
-    _Recorder.requests = []
-    server = HTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with recording_server(b"@prefix ex: <http://example.org/> . ex:imported a ex:Thing .", "text/turtle") as trap:
+        yield trap
 
 
 def test_owl_imports_are_never_followed(import_server, shapes, valid):
-    here = import_server
+    here, requests = import_server
     data = copy(valid)
     data.parse(data=f"""
         @prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -270,12 +248,12 @@ def test_owl_imports_are_never_followed(import_server, shapes, valid):
     assert validate_graphs(data, with_imports, engine="pyshacl") == []
     assert validate_graphs(data, with_imports, engine="pyshacl", timeout=120) == []
     assert validate_store(store, with_imports, timeout=120) == []
-    assert _Recorder.requests == [], f"fetched: {_Recorder.requests}"
+    assert requests == [], f"fetched: {requests}"
 
     # the control: the server is reachable, and pyshacl asked to follow imports does fetch
     from pyshacl import validate
     validate(data, shacl_graph=with_imports, do_owl_imports=True, advanced=True)
-    assert _Recorder.requests, "the control should have fetched the imports"
+    assert requests, "the control should have fetched the imports"
 
 
 # --------------------------------------------------------------------------- validating a store

@@ -7,14 +7,12 @@ and column), without any network or file access, and the reasoner keeps its dead
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -22,6 +20,8 @@ from pathlib import Path
 import openpyxl
 import pyoxigraph as ox
 import pytest
+
+from tests.recorder import recording_server
 from rdflib import Graph
 
 from kg import api, reasoner, release, sources
@@ -42,28 +42,8 @@ RDF_NS = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http
 @pytest.fixture
 def listener():
     """A local HTTP server that answers everything with a small JSON-LD context and records the paths."""
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            body = json.dumps({"@context": {"name": "http://x/name"}}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/ld+json")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
+    with recording_server(json.dumps({"@context": {"name": "http://x/name"}}).encode(), "application/ld+json") as trap:
+        yield trap
 
 
 @pytest.fixture

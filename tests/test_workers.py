@@ -4,10 +4,8 @@ query at its deadline or memory limit, survives a crashing query, and has no way
 from __future__ import annotations
 
 import asyncio
-import http.server
 import os
 import signal
-import threading
 import time
 
 import pytest
@@ -15,6 +13,7 @@ import pytest
 from kg.engine import Busy, Job, OutOfMemory, QueryTimeout, ResultTooLarge, WorkerCrashed
 from kg.errors import QueryError
 from kg.workers import Pool
+from tests.recorder import recording_server
 
 CROSS_JOIN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 GREEDY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"     # sorts ~2 billion rows in memory
@@ -113,26 +112,11 @@ def test_full_queue_is_busy_not_waiting(current):
     assert run(with_pool(current, body, size=1, queue=0)) >= 1
 
 
-class Recorder(http.server.BaseHTTPRequestHandler):
-    seen: list[str] = []
-
-    def do_GET(self):  # noqa: N802
-        Recorder.seen.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    do_POST = do_GET
-
-    def log_message(self, *args):
-        pass
-
-
 def test_workers_cannot_reach_the_network(current):
     """Even a SERVICE query that got past the gate cannot make the worker open a connection."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    endpoint = f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    try:
+    with recording_server() as (url, seen):
+        endpoint = f"{url}/sparql"
+
         async def body(pool):
             with pytest.raises(QueryError, match="Permission denied|denied"):
                 await pool.run(Job(f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}"))
@@ -140,7 +124,4 @@ def test_workers_cannot_reach_the_network(current):
             assert from_graph.rows == 0          # FROM names a graph of the store (none such), never fetched
             return [w.info["networkless"] for w in pool.workers]
         assert all(run(with_pool(current, body)))
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert Recorder.seen == []
+    assert seen == []

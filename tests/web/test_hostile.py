@@ -6,15 +6,14 @@ X-Forwarded-For here) so that the per-client budget, tested separately below, do
 
 from __future__ import annotations
 
-import http.server
 import itertools
-import threading
 import time
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
 
+from tests.recorder import recording_server
 from tests.web.conftest import running_server
 
 pytestmark = pytest.mark.server
@@ -22,28 +21,11 @@ DEADLINE = 2.0
 CROSS_JOIN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
 
 
-class Recorder(http.server.BaseHTTPRequestHandler):
-    """A local HTTP server that must never be called: the service may not fetch anything."""
-    seen: list[str] = []
-
-    def do_GET(self):  # noqa: N802
-        Recorder.seen.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    do_POST = do_GET
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def trap():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    """A local HTTP server that must never be called: the service may not fetch anything."""
+    with recording_server() as (url, seen):
+        yield f"{url}/", seen
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +123,7 @@ def fill(value, trap):
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_request(case, hostile_server, trap):
     url, log = hostile_server
+    trap, seen = trap
     headers = {"Accept": "application/sparql-results+json", "X-Forwarded-For": next(ADDRESSES), **case.headers}
     with httpx.Client(base_url=url, timeout=DEADLINE + 30) as client:
         started = time.monotonic()
@@ -158,7 +141,7 @@ def test_hostile_request(case, hostile_server, trap):
                            headers={"Accept": "application/sparql-results+json"})
         assert probe.status_code == 200 and probe.json()["boolean"] is False
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
-    assert Recorder.seen == [], "the service fetched something"
+    assert seen == [], "the service fetched something"
     assert "Traceback" not in log.read_text()
 
 
