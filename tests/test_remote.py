@@ -32,7 +32,7 @@ from kg.errors import NoRelease, QueryError
 from kg.namespaces import DEFAULT_BASE
 from kg.remote import RemoteEngine, RemoteStore, RemoteUnavailable
 
-from web.conftest import free_port, running_server, wait_until_up
+from web.conftest import free_port, running_server
 
 pytestmark = pytest.mark.server
 
@@ -459,24 +459,9 @@ def replica_build(current, tmp_path_factory):
 def remote_service(published, oxigraph, replica_build, built_settings, tmp_path_factory):
     """`kg serve` (the real command) with KG_SPARQL_ENDPOINT on the module's Oxigraph server."""
     log = tmp_path_factory.mktemp("remote-service") / "serve.log"
-    port = free_port()
-    env = {**os.environ, "KG_ROOT": str(built_settings.root), "KG_BUILD_DIR": str(replica_build),
-           "KG_HOST": "127.0.0.1", "KG_PORT": str(port), "KG_SPARQL_ENDPOINT": oxigraph.query}
-    with log.open("w") as out:
-        process = subprocess.Popen([str(BIN / "kg"), "serve"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process, log, seconds=60)
+    with running_server(built_settings.root, replica_build, log, KG_SPARQL_ENDPOINT=oxigraph.query) as url:
         with httpx.Client(base_url=url, timeout=60) as client:
             yield client
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")
