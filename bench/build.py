@@ -152,7 +152,7 @@ def child(root: Path, build_dir: Path, config: dict, out: Path) -> None:
     manifest = release.current(settings).manifest
     out.write_text(json.dumps({
         "status": "ok", "steps": observer.steps, "pipeline_timings": report.timings,
-        "total_seconds": total, "release": report.path, "quads": report.triples,
+        "total_seconds": total, "release": Path(report.path).relative_to(build_dir).as_posix(), "quads": report.triples,
         "inputs": {i["path"]: i["triples"] for i in manifest["inputs"]},
         "dumps": {f["name"]: f["bytes"] for f in manifest["files"]},
     }, indent=2), encoding="utf-8")

@@ -41,6 +41,14 @@ def _size(token: str) -> tuple[str, int | None]:
     return (f"1e{exponent}" if n == 10 ** exponent else str(n)), n
 
 
+def shown(path: Path) -> str:
+    """A path as results record it: relative to the checkout when inside it (no machine paths)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 @dataclass
 class Options:
     sizes: list[str] = field(default_factory=lambda: ["real", "1e4", "1e5", "1e6"])
@@ -118,7 +126,7 @@ class Suite:
         work = Path(self.o.workdir or tempfile.mkdtemp(prefix="airm-bench-"))
         work.mkdir(parents=True, exist_ok=True)
         results = {"version": 1, "started": started.isoformat(timespec="seconds"), "machine": machine(),
-                   "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self.o).items()},
+                   "options": {k: (shown(v) if isinstance(v, Path) else v) for k, v in asdict(self.o).items()},
                    "software": software(), "sizes": []}
         try:
             for token in self.o.sizes:
