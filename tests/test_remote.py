@@ -32,7 +32,7 @@ from kg.errors import NoRelease, QueryError
 from kg.namespaces import DEFAULT_BASE
 from kg.remote import RemoteEngine, RemoteStore, RemoteUnavailable
 
-from web.conftest import free_port, running_server
+from web.conftest import free_port, running_server, stop
 
 pytestmark = pytest.mark.server
 
@@ -90,12 +90,7 @@ def oxigraph_server(directory: Path):
                 time.sleep(0.1)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,16 @@ def wait_until_up(url: str, process: subprocess.Popen, log, seconds: float = 30)
     raise RuntimeError(f"the server did not answer on {url} within {seconds} s")
 
 
+def stop(process: subprocess.Popen, seconds: float = 10) -> None:
+    """Stop a server the tests started: SIGTERM, then SIGKILL if it is still there after `seconds`."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def running_server(root, build_dir, log, **settings):
     """`kg serve` in a subprocess on a free port of 127.0.0.1 over `build_dir`; yields its base URL.
@@ -51,12 +61,7 @@ def running_server(root, build_dir, log, **settings):
         wait_until_up(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture(scope="session")
