@@ -117,11 +117,6 @@ def declares_dataset(query: str) -> bool:
     return "FROM" in keywords(query)
 
 
-def uses_service(query: str) -> bool:
-    """Whether the query asks for federation (SERVICE), which would make the store fetch from the network."""
-    return "SERVICE" in keywords(query)
-
-
 _CHAR_CLASS = re.compile(r"\[[^\[\]]*\\u\{[^\]]*\]")
 _POSITION = re.compile(r"error at (\d+):(\d+)")
 

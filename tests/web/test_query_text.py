@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg import sparql
+from kg import gate, sparql
 
 
 @pytest.mark.parametrize("text, form, update, service, dataset", [
@@ -26,8 +26,17 @@ from kg import sparql
     ("nonsense", None, False, False, False),
 ])
 def test_reading_query_text(text, form, update, service, dataset):
-    assert (sparql.query_form(text), sparql.is_update(text), sparql.uses_service(text),
+    assert (sparql.query_form(text), sparql.is_update(text), federated(text),
             sparql.declares_dataset(text)) == (form, update, service, dataset)
+
+
+def federated(text: str) -> bool:
+    """Whether the gate (kg.gate, the endpoint's one check for SERVICE) refuses the text as federated."""
+    try:
+        gate.check(text)
+    except gate.Federated:
+        return True
+    return False
 
 
 @pytest.mark.parametrize("text, before", [

@@ -11,9 +11,7 @@ import pyoxigraph as ox
 from starlette.datastructures import URL, QueryParams
 from starlette.responses import Response
 
-from kg.errors import QueryError
 from kg.formats import Format, lookup
-from kg.sparql import render
 from kg.web import negotiate
 from kg.web.errors import NotAcceptable
 
@@ -111,15 +109,6 @@ def link_header(links: Sequence[Alternate], limit: int = 6000) -> str | None:
     """`Link:` with rel="alternate" for each; None when it would be too long for a header."""
     value = ", ".join(f'<{a.href}>; rel="alternate"; type="{a.rep.media_type}"' for a in links)
     return value if value and len(value) <= limit else None
-
-
-def respond(result, rep: Representation) -> Response:
-    """A query result written in a machine format."""
-    try:
-        body = render(result, rep.format.name)
-    except (OSError, RuntimeError) as exc:
-        raise QueryError(f"query failed: {exc}") from exc
-    return Response(body, media_type=rep.media_type, headers={"Vary": "Accept"})
 
 
 def answer_response(request, answer) -> Response:
