@@ -36,12 +36,24 @@ def store(current):
     return current.open_store()
 
 
+def copy_project(root: Path) -> Path:
+    """Copy the project's ontology, shapes and data (not the generators' sources) into `root`."""
+    for d in ("ontology", "shapes", "data"):
+        shutil.copytree(ROOT / d, root / d, ignore=shutil.ignore_patterns("sources"))
+    return root
+
+
+def built_copy(root: Path):
+    """Settings of a copy of the project in `root` with one release built (without the reasoner)."""
+    settings = project_settings(root=copy_project(root), build_dir=root / "build", reasoner=False)
+    api.build(settings)
+    return settings
+
+
 @pytest.fixture
 def project_copy(tmp_path):
     """A writable copy of the project's ontology, shapes and data (for builds that must fail)."""
-    for d in ("ontology", "shapes", "data"):
-        shutil.copytree(ROOT / d, tmp_path / d, ignore=shutil.ignore_patterns("sources"))
-    return tmp_path
+    return copy_project(tmp_path)
 
 
 def select(store, query: str) -> list[dict[str, str]]:

@@ -4,7 +4,6 @@ round trip back through `kg import`. One build of a copy of the project (no reas
 from __future__ import annotations
 
 import csv
-import shutil
 
 import openpyxl
 import pytest
@@ -13,19 +12,14 @@ from kg import api, release
 from kg.curate import export_csv, read
 from kg.curate.columns import DOCUMENT_COLUMNS, MITIGATION_COLUMNS
 
-from conftest import ROOT, project_settings
+from conftest import built_copy
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("project")
-    for d in ("ontology", "shapes", "data"):
-        shutil.copytree(ROOT / d, root / d, ignore=shutil.ignore_patterns("sources"))
-    settings = project_settings(root=root, build_dir=root / "build", reasoner=False)
-    api.build(settings)
-    return settings
+    return built_copy(tmp_path_factory.mktemp("project"))
 
 
 @pytest.fixture(scope="module")

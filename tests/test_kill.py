@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,7 +24,7 @@ import pytest
 
 from kg import api, release
 
-from conftest import ROOT, project_settings
+from conftest import built_copy, project_settings
 
 KG = [sys.executable, "-m", "kg.cli"]
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -34,12 +33,7 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """A copy of the project with a good release built (without the reasoner, to save time)."""
-    root = tmp_path_factory.mktemp("kill")
-    for d in ("ontology", "shapes", "data"):
-        shutil.copytree(ROOT / d, root / d, ignore=shutil.ignore_patterns("sources"))
-    settings = project_settings(root=root, build_dir=root / "build", reasoner=False)
-    api.build(settings)
-    return settings
+    return built_copy(tmp_path_factory.mktemp("kill"))
 
 
 def env_for(settings, **extra) -> dict[str, str]:
