@@ -175,7 +175,11 @@ def test_cached_answers_cost_no_worker(hostile_server):
     url, _ = hostile_server
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a airm:Mitigation }"
     with httpx.Client(base_url=url, timeout=30) as client:
+        before = client.get("/-/health").json()
         first = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
         again = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+        after = client.get("/-/health").json()
     assert first.headers["X-Cache"] == "miss" and again.headers["X-Cache"] == "hit"
     assert first.content == again.content and first.headers["X-Result-Rows"] == "1"
+    assert after["cache"]["hits"] == before["cache"]["hits"] + 1 and after["workers"]["running"] == 2
+    assert all(r.headers["Server-Timing"].startswith("app;dur=") for r in (first, again))
