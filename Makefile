@@ -11,7 +11,8 @@ RELEASE := build/current/manifest.json
 
 help:
 	@echo "make serve     set up, build the graph if needed, run the service on http://127.0.0.1:8000"
-	@echo "make test      set up and run the tests"
+	@echo "make test      set up, run make check, then the tests"
+	@echo "make check     lint (ruff), formatting, types (mypy), canonical Turtle, SHACL"
 	@echo "make build     (re)build the graph release into build/"
 	@echo "make generate  regenerate ontology/vocab/ and data/ from data/sources/"
 	@echo "make fmt       write committed Turtle in canonical formatting"
@@ -44,10 +45,14 @@ build: setup
 serve: setup $(RELEASE)
 	$(KG) serve
 
-test: setup
+test: check
 	$(BIN)/python -m pytest
 
+# Lint, formatting and types of the code, canonical formatting and validity of the data.
 check: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 	$(KG) fmt --check
 	$(KG) validate
 

@@ -30,6 +30,7 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 STEPS = ("parse", "validate", "reason", "infer", "store", "dumps")
 BUDGETED = ("validate", "reason")
@@ -37,13 +38,17 @@ BUDGETED = ("validate", "reason")
 
 # --- the child ---
 
+
 class OverBudget(BaseException):
     """Raised by SIGALRM inside a budgeted step (a BaseException, so no `except Exception` eats it)."""
 
 
 def _peak_mb() -> float:
     with open("/proc/self/status", encoding="ascii") as f:
-        return int(re.search(r"VmHWM:\s+(\d+)", f.read())[1]) / 1024
+        found = re.search(r"VmHWM:\s+(\d+)", f.read())
+    if found is None:
+        raise RuntimeError("/proc/self/status has no VmHWM line: the build bench needs Linux")
+    return int(found[1]) / 1024
 
 
 def _reset_peak() -> None:
@@ -53,6 +58,7 @@ def _reset_peak() -> None:
 
 def _children_peak_mb() -> float:
     import resource
+
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
@@ -60,7 +66,8 @@ class Observer:
     """Wraps the pipeline's step functions; collects {step: {seconds, peak_rss_mb, status, ...}}."""
 
     def __init__(self, budgets: dict[str, float | None], skip: list[str]) -> None:
-        self.budgets, self.skip, self.steps = budgets, set(skip), {}
+        self.budgets, self.skip = budgets, set(skip)
+        self.steps: dict[str, dict[str, Any]] = {}  # step -> {seconds, peak_rss_mb, status, ...}
 
     @contextmanager
     def step(self, name: str):
@@ -102,14 +109,19 @@ class Observer:
                     record["status"] = "over budget"
                     record["budget_seconds"] = self.budgets[name]
                     return skipped_value() if skipped_value else None
+
         setattr(module, attr, timed)
 
 
 # The functions the pipeline calls for each step, wrapped when the pipeline still has them (the
 # pipeline's own timings, whatever their names, are reported in any case).
-WRAPPED = (("pipeline", "parse_all", "parse", None), ("pipeline", "check_shapes", "validate", list),
-           ("infer", "materialise", "infer", dict), ("release", "write_store", "store", None),
-           ("release", "write_dumps", "dumps", None))
+WRAPPED = (
+    ("pipeline", "parse_all", "parse", None),
+    ("pipeline", "check_shapes", "validate", list),
+    ("infer", "materialise", "infer", dict),
+    ("release", "write_store", "store", None),
+    ("release", "write_dumps", "dumps", None),
+)
 
 
 def child(root: Path, build_dir: Path, config: dict, out: Path) -> None:
@@ -121,44 +133,64 @@ def child(root: Path, build_dir: Path, config: dict, out: Path) -> None:
 
     budgets, skip = config.get("budgets", {}), config.get("skip", [])
     observer = Observer(budgets, skip)
-    for module, attr, name, skipped_value in WRAPPED:
-        module = importlib.import_module(f"kg.{module}")
+    for package, attr, name, skipped_value in WRAPPED:
+        module = importlib.import_module(f"kg.{package}")
         if hasattr(module, attr):
             observer.wrap(module, attr, name, skipped_value)
     # The reasoner's budget is the build's own deadline for it (KG_REASONER_TIMEOUT); past it the
     # build fails, and is done again without the reasoner.
-    settings = Settings(root=root, build_dir=build_dir, keep_releases=1, reasoner="reason" not in skip,
-                        reasoner_timeout=float(budgets.get("reason") or 3600))
+    settings = Settings(
+        root=root,
+        build_dir=build_dir,
+        keep_releases=1,
+        reasoner="reason" not in skip,
+        reasoner_timeout=float(budgets.get("reason") or 3600),
+    )
     reason = {"status": "skipped", "seconds": None} if "reason" in skip else None
     start = time.perf_counter()
     try:
         report = api.build(settings)
     except ReasonerUnavailable as exc:
         over = "did not finish" in str(exc)
-        reason = {"status": "over budget" if over else f"unavailable: {str(exc)[:200]}", "seconds": None,
-                  "budget_seconds": budgets.get("reason")}
+        reason = {
+            "status": "over budget" if over else f"unavailable: {str(exc)[:200]}",
+            "seconds": None,
+            "budget_seconds": budgets.get("reason"),
+        }
         observer.steps.clear()
         start = time.perf_counter()
         report = api.build(settings.with_(reasoner=False))
     total = time.perf_counter() - start
-    for name, seconds in report.timings.items():   # the pipeline's own timing of a step wins
+    for name, seconds in report.timings.items():  # the pipeline's own timing of a step wins
         if observer.steps.get(name, {}).get("status", "ok") == "ok":
             observer.steps.setdefault(name, {"status": "ok"})["seconds"] = seconds
     if reason is not None:
         observer.steps["reason"] = reason
-    elif "reason" in observer.steps:   # HermiT's process (and Java) is a child of the build
+    elif "reason" in observer.steps:  # HermiT's process (and Java) is a child of the build
         observer.steps["reason"]["child_peak_rss_mb"] = round(_children_peak_mb(), 1)
-    from kg import release
-    manifest = release.current(settings).manifest
-    out.write_text(json.dumps({
-        "status": "ok", "steps": observer.steps, "pipeline_timings": report.timings,
-        "total_seconds": total, "release": Path(report.path).relative_to(build_dir).as_posix(), "quads": report.triples,
-        "inputs": {i["path"]: i["triples"] for i in manifest["inputs"]},
-        "dumps": {f["name"]: f["bytes"] for f in manifest["files"]},
-    }, indent=2), encoding="utf-8")
+    from kg.release import directory
+
+    manifest = directory.current(settings).manifest
+    out.write_text(
+        json.dumps(
+            {
+                "status": "ok",
+                "steps": observer.steps,
+                "pipeline_timings": report.timings,
+                "total_seconds": total,
+                "release": Path(report.path).relative_to(build_dir).as_posix(),
+                "quads": report.triples,
+                "inputs": {i["path"]: i["triples"] for i in manifest["inputs"]},
+                "dumps": {f["name"]: f["bytes"] for f in manifest["files"]},
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
 
 
 # --- the parent ---
+
 
 def group_memory_mb(group: int, field: str = "VmRSS") -> float:
     """A /proc status field (VmRSS: resident now, VmHWM: peak) summed over a process group, in MiB."""
@@ -186,17 +218,29 @@ def kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def measure(root: Path, build_dir: Path, python: str, budgets: dict, skip: list[str],
-            wall_limit: float, memory_limit_mb: float, workdir: Path) -> dict:
+def measure(
+    root: Path,
+    build_dir: Path,
+    python: str,
+    budgets: dict,
+    skip: list[str],
+    wall_limit: float,
+    memory_limit_mb: float,
+    workdir: Path,
+) -> dict:
     """Build `root` into `build_dir` in a child process; its step report (see `child`), or a failure."""
     config = workdir / "build-config.json"
     out = workdir / "build-result.json"
     out.unlink(missing_ok=True)
     config.write_text(json.dumps({"budgets": budgets, "skip": skip}), encoding="utf-8")
     log = (workdir / "build.log").open("wb")
-    proc = subprocess.Popen([python, "-m", "bench.build", str(root), str(build_dir), str(config), str(out)],
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                            cwd=Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen(
+        [python, "-m", "bench.build", str(root), str(build_dir), str(config), str(out)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     start, peak_group = time.monotonic(), 0.0
     failure = None
     try:
@@ -217,8 +261,13 @@ def measure(root: Path, build_dir: Path, python: str, budgets: dict, skip: list[
         result["group_peak_rss_mb"] = round(peak_group, 1)
         return result
     tail = (workdir / "build.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
-    return {"status": "failed", "reason": failure or f"exit code {proc.returncode}", "log_tail": tail,
-            "seconds": time.monotonic() - start, "group_peak_rss_mb": round(peak_group, 1)}
+    return {
+        "status": "failed",
+        "reason": failure or f"exit code {proc.returncode}",
+        "log_tail": tail,
+        "seconds": time.monotonic() - start,
+        "group_peak_rss_mb": round(peak_group, 1),
+    }
 
 
 def growth(n1: float, t1: float, n2: float, t2: float) -> float | None:

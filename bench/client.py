@@ -27,12 +27,16 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
-from kg import queries as named
-from kg import sparql
 from kg.namespaces import PREFIXES
+from kg.sparql import named as named
+from kg.sparql import syntax
 
-ACCEPT = {"SELECT": "application/sparql-results+json", "ASK": "application/sparql-results+json",
-          "CONSTRUCT": "application/n-triples", "DESCRIBE": "application/n-triples"}
+ACCEPT = {
+    "SELECT": "application/sparql-results+json",
+    "ASK": "application/sparql-results+json",
+    "CONSTRUCT": "application/n-triples",
+    "DESCRIBE": "application/n-triples",
+}
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def load(queries_dir: Path, params: dict[str, str]) -> list[Query]:
     for name, q in named.load_all(queries_dir).items():
         values = {p.name: params[p.name] for p in q.params if p.name in params}
         text = standalone_text(q, values)
-        out.append(Query(name, text, sparql.query_form(text) or "SELECT"))
+        out.append(Query(name, text, syntax.query_form(text) or "SELECT"))
     return out
 
 
@@ -96,11 +100,12 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, int(-(-p * len(ordered) // 100)) - 1))]
 
 
-GRACE = 5.0   # seconds a client waits past the timeout for a server that enforces it to say so
+GRACE = 5.0  # seconds a client waits past the timeout for a server that enforces it to say so
 
 
-def latency(endpoint, queries: list[Query], timeout: float, warm_runs: int, warm_seconds: float,
-            budget: float) -> dict[str, dict]:
+def latency(
+    endpoint, queries: list[Query], timeout: float, warm_runs: int, warm_seconds: float, budget: float
+) -> dict[str, dict]:
     """Cold then warm latency of every query (see the module docstring), in milliseconds, against a
     `bench.servers.Endpoint`. A server that stops a query at `timeout` itself is given GRACE seconds
     more to answer so; one that does not (rdflib-endpoint) is left busy by a request that times out,
@@ -111,21 +116,20 @@ def latency(endpoint, queries: list[Query], timeout: float, warm_runs: int, warm
     out: dict[str, dict] = {}
     deadline = time.monotonic() + budget / 2
     with httpx.Client(timeout=timeout + (GRACE if endpoint.deadline else 0)) as client:
-        send(client, endpoint.url, PROBE)   # connect outside the measurements
+        send(client, endpoint.url, PROBE)  # connect outside the measurements
         for q in queries:
             if time.monotonic() > deadline:
                 out[q.name] = {"status": "skipped (over budget)"}
                 continue
             seconds, status, body = send(client, endpoint.url, q)
             endpoint.sent.add(q.name)
-            out[q.name] = entry = {"status": "ok" if status == 200 else _error(status, body),
-                                   "cold_ms": seconds * 1000}
+            out[q.name] = entry = {"status": "ok" if status == 200 else _error(status, body), "cold_ms": seconds * 1000}
             if status == 200:
                 try:
                     entry["rows"] = count(q, body)
                 except (ValueError, KeyError) as exc:
                     entry["status"] = f"invalid answer: {type(exc).__name__}: {exc}"
-            if entry["status"] != "ok" and seconds >= timeout:   # an error, or a stream cut, at the deadline
+            if entry["status"] != "ok" and seconds >= timeout:  # an error, or a stream cut, at the deadline
                 entry["status"] = f"timeout (> {timeout:.0f} s): {entry['status']}"[:200]
                 if not endpoint.deadline:
                     endpoint.restart()
@@ -148,8 +152,11 @@ def latency(endpoint, queries: list[Query], timeout: float, warm_runs: int, warm
                     break
                 warm.append(seconds)
             if warm:
-                entry.update(warm_n=len(warm), warm_median_ms=statistics.median(warm) * 1000,
-                             warm_p95_ms=percentile(warm, 95) * 1000)
+                entry.update(
+                    warm_n=len(warm),
+                    warm_median_ms=statistics.median(warm) * 1000,
+                    warm_p95_ms=percentile(warm, 95) * 1000,
+                )
     return out
 
 
@@ -158,13 +165,12 @@ def _error(status: int, body: bytes) -> str:
     return f"HTTP {status}: {text}" if status else text
 
 
-def throughput(url: str, queries: list[Query], clients: int, window: float, timeout: float,
-               drain: float) -> dict:
+def throughput(url: str, queries: list[Query], clients: int, window: float, timeout: float, drain: float) -> dict:
     """Completed queries per second with `clients` concurrent clients over `window` seconds. After
     the window no request is started; those in flight are waited for (up to `drain` seconds, as
     long as a request may take) so that the next level starts on an idle server; threads still
     busy after that are `abandoned`."""
-    done: list[float] = []          # completion times of successful requests
+    done: list[float] = []  # completion times of successful requests
     errors: list[str] = []
     lock = threading.Lock()
     start = time.perf_counter()
@@ -179,14 +185,22 @@ def throughput(url: str, queries: list[Query], clients: int, window: float, time
                     (done.append(time.perf_counter()) if status == 200 else errors.append(_error(status, body)))
                 i += 1
 
-    threads = [threading.Thread(target=worker, args=(k * len(queries) // clients,), daemon=True)
-               for k in range(clients)]
+    threads = [
+        threading.Thread(target=worker, args=(k * len(queries) // clients,), daemon=True) for k in range(clients)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=max(0.0, end + drain + timeout - time.perf_counter()))
     in_window = sum(1 for t in done if t <= end)
-    return {"clients": clients, "window_s": window, "completed": in_window, "qps": in_window / window,
-            "late": len(done) - in_window, "drain_s": round(time.perf_counter() - end, 2), "errors": len(errors),
-            "abandoned": sum(1 for t in threads if t.is_alive()),
-            "first_error": errors[0] if errors else None}
+    return {
+        "clients": clients,
+        "window_s": window,
+        "completed": in_window,
+        "qps": in_window / window,
+        "late": len(done) - in_window,
+        "drain_s": round(time.perf_counter() - end, 2),
+        "errors": len(errors),
+        "abandoned": sum(1 for t in threads if t.is_alive()),
+        "first_error": errors[0] if errors else None,
+    }

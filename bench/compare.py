@@ -26,24 +26,45 @@ def compare(old: dict, new: dict) -> str:
     for n in common:
         ba, bb = a[n].get("build", {}), b[n].get("build", {})
         if ba.get("status") == bb.get("status") == "ok":
-            cells = [fmt(ratio(bb["steps"].get(s, {}).get("seconds"), ba["steps"].get(s, {}).get("seconds")), 2)
-                     for s in STEPS]
-            build_rows.append([n, *cells, fmt(ratio(bb["total_seconds"], ba["total_seconds"]), 2),
-                               fmt(ratio(bb["group_peak_rss_mb"], ba["group_peak_rss_mb"]), 2)])
+            cells = [
+                fmt(ratio(bb["steps"].get(s, {}).get("seconds"), ba["steps"].get(s, {}).get("seconds")), 2)
+                for s in STEPS
+            ]
+            build_rows.append(
+                [
+                    n,
+                    *cells,
+                    fmt(ratio(bb["total_seconds"], ba["total_seconds"]), 2),
+                    fmt(ratio(bb["group_peak_rss_mb"], ba["group_peak_rss_mb"]), 2),
+                ]
+            )
         for e, rb in b[n].get("endpoints", {}).items():
             ra = a[n].get("endpoints", {}).get(e, {})
             qa, qb = ra.get("queries", {}), rb.get("queries", {})
             both = [q for q in qb if qb[q].get("status") == "ok" and qa.get(q, {}).get("status") == "ok"]
             warm = geomean([ratio(qb[q].get("warm_median_ms"), qa[q].get("warm_median_ms")) for q in both])
             cold = geomean([ratio(qb[q]["cold_ms"], qa[q]["cold_ms"]) for q in both])
-            qps = [fmt(ratio(rb.get("throughput", {}).get(c, {}).get("qps"),
-                             ra.get("throughput", {}).get(c, {}).get("qps")), 2) for c in ("1", "8", "32")]
+            qps = [
+                fmt(
+                    ratio(
+                        rb.get("throughput", {}).get(c, {}).get("qps"), ra.get("throughput", {}).get(c, {}).get("qps")
+                    ),
+                    2,
+                )
+                for c in ("1", "8", "32")
+            ]
             endpoint_rows.append([n, PEER_LABEL.get(e, e), str(len(both)), fmt(warm, 2), fmt(cold, 2), *qps])
-    return "\n".join([
-        f"old: {old.get('started')}  new: {new.get('started')}\n",
-        table(["size", *STEPS, "total", "peak mem"], build_rows, "build: new / old"),
-        table(["size", "endpoint", "queries", "warm median", "cold", "qps@1", "qps@8", "qps@32"], endpoint_rows,
-              "queries: new / old (geometric mean over the queries both runs answered)")])
+    return "\n".join(
+        [
+            f"old: {old.get('started')}  new: {new.get('started')}\n",
+            table(["size", *STEPS, "total", "peak mem"], build_rows, "build: new / old"),
+            table(
+                ["size", "endpoint", "queries", "warm median", "cold", "qps@1", "qps@8", "qps@32"],
+                endpoint_rows,
+                "queries: new / old (geometric mean over the queries both runs answered)",
+            ),
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

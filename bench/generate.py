@@ -26,6 +26,7 @@ import argparse
 import json
 import random
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,35 +48,167 @@ SCHEMES = {
     "function": f"{KG}vocab/airm-function",
 }
 PREFIXES = {
-    "airm": "https://w3id.org/airm-kg/ontology#", "bibo": "http://purl.org/ontology/bibo/",
-    "cmethod": f"{KG}vocab/classification-method/", "dcat": "http://www.w3.org/ns/dcat#",
-    "dcterms": "http://purl.org/dc/terms/", "foaf": "http://xmlns.com/foaf/0.1/",
-    "prov": "http://www.w3.org/ns/prov#", "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "skos": SKOS, "void": "http://rdfs.org/ns/void#", "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "airm": "https://w3id.org/airm-kg/ontology#",
+    "bibo": "http://purl.org/ontology/bibo/",
+    "cmethod": f"{KG}vocab/classification-method/",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": SKOS,
+    "void": "http://rdfs.org/ns/void#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
     "kg": KG,
 }
 
 # The risk headings documents use; "Value Misalignment" is the default of risk-heading-mitigations.rq.
-HEADINGS = ("Value Misalignment", "Robustness to attack", "Misuse", "Autonomous AI risks",
-            "Privacy and data protection", "Bias and fairness", "Security of model weights",
-            "Transparency and disclosure", "Incident response", "Third-party oversight")
-WORDS = ("model", "system", "developer", "deployer", "evaluation", "red team", "audit", "monitor",
-         "incident", "risk", "assessment", "safety", "security", "training", "data", "access",
-         "disclosure", "governance", "policy", "oversight", "capability", "threshold", "testing",
-         "adversarial", "robustness", "interpretability", "alignment", "fine-tuning", "release",
-         "staged", "controls", "weights", "provenance", "watermark", "content", "filter", "abuse",
-         "reporting", "accountability", "documentation", "benchmark", "external", "independent",
-         "review", "board", "procedure", "response", "mitigation", "harm", "bias", "privacy",
-         "personal", "information", "verification", "deployment", "usage", "logging", "users",
-         "frontier", "compute", "hazardous", "biological", "cyber", "autonomy", "human", "feedback",
-         "reinforcement", "learning", "guardrails", "refusal", "jailbreak", "prompt", "injection",
-         "sandbox", "supply", "chain", "vendor", "contract", "liability", "standard", "framework")
-GIVEN = ("Ada", "Alan", "Grace", "Yoshua", "Fei", "Timnit", "Stuart", "Joy", "Geoffrey", "Margaret",
-         "Dario", "Helen", "Iason", "Laura", "Markus", "Neil", "Peter", "Rishi", "Sophia", "Zishan")
+HEADINGS = (
+    "Value Misalignment",
+    "Robustness to attack",
+    "Misuse",
+    "Autonomous AI risks",
+    "Privacy and data protection",
+    "Bias and fairness",
+    "Security of model weights",
+    "Transparency and disclosure",
+    "Incident response",
+    "Third-party oversight",
+)
+WORDS = (
+    "model",
+    "system",
+    "developer",
+    "deployer",
+    "evaluation",
+    "red team",
+    "audit",
+    "monitor",
+    "incident",
+    "risk",
+    "assessment",
+    "safety",
+    "security",
+    "training",
+    "data",
+    "access",
+    "disclosure",
+    "governance",
+    "policy",
+    "oversight",
+    "capability",
+    "threshold",
+    "testing",
+    "adversarial",
+    "robustness",
+    "interpretability",
+    "alignment",
+    "fine-tuning",
+    "release",
+    "staged",
+    "controls",
+    "weights",
+    "provenance",
+    "watermark",
+    "content",
+    "filter",
+    "abuse",
+    "reporting",
+    "accountability",
+    "documentation",
+    "benchmark",
+    "external",
+    "independent",
+    "review",
+    "board",
+    "procedure",
+    "response",
+    "mitigation",
+    "harm",
+    "bias",
+    "privacy",
+    "personal",
+    "information",
+    "verification",
+    "deployment",
+    "usage",
+    "logging",
+    "users",
+    "frontier",
+    "compute",
+    "hazardous",
+    "biological",
+    "cyber",
+    "autonomy",
+    "human",
+    "feedback",
+    "reinforcement",
+    "learning",
+    "guardrails",
+    "refusal",
+    "jailbreak",
+    "prompt",
+    "injection",
+    "sandbox",
+    "supply",
+    "chain",
+    "vendor",
+    "contract",
+    "liability",
+    "standard",
+    "framework",
+)
+GIVEN = (
+    "Ada",
+    "Alan",
+    "Grace",
+    "Yoshua",
+    "Fei",
+    "Timnit",
+    "Stuart",
+    "Joy",
+    "Geoffrey",
+    "Margaret",
+    "Dario",
+    "Helen",
+    "Iason",
+    "Laura",
+    "Markus",
+    "Neil",
+    "Peter",
+    "Rishi",
+    "Sophia",
+    "Zishan",
+)
 ROLES = (("LifecycleStage", "stage"), ("Actor", "actor"), ("AIRMFunction", "function"))
-FAMILY = ("Lovelace", "Turing", "Hopper", "Bengio", "Li", "Gebru", "Russell", "Buolamwini", "Hinton",
-          "Mitchell", "Amodei", "Toner", "Gabriel", "Weidinger", "Anderljung", "Thompson", "Slattery",
-          "Bommasani", "Lloyd", "Guo", "Shi", "Xiong", "Saeri", "Graham", "Campos", "Avrin")
+FAMILY = (
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Bengio",
+    "Li",
+    "Gebru",
+    "Russell",
+    "Buolamwini",
+    "Hinton",
+    "Mitchell",
+    "Amodei",
+    "Toner",
+    "Gabriel",
+    "Weidinger",
+    "Anderljung",
+    "Thompson",
+    "Slattery",
+    "Bommasani",
+    "Lloyd",
+    "Guo",
+    "Shi",
+    "Xiong",
+    "Saeri",
+    "Graham",
+    "Campos",
+    "Avrin",
+)
 
 
 @dataclass
@@ -83,31 +216,57 @@ class Vocabulary:
     """What the generated records point to: the concepts of the real schemes, and the IRIs of records
     that the ontology and the kept data cite without describing them (`anchors`: mitigations;
     `documents`: source documents, with the anchors they list as theirs)."""
+
     concepts: dict[str, list[str]]
     anchors: list[str] = field(default_factory=list)
     documents: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, root: Path) -> "Vocabulary":
+    def read(cls, root: Path) -> Vocabulary:
         store = ox.Store()
         for path in sorted((root / "ontology").rglob("*.ttl")):
             store.load(path=str(path), format=ox.RdfFormat.TURTLE)
         for name in KEPT_DATA:
             store.load(path=str(root / "data" / name), format=ox.RdfFormat.TURTLE)
-        concepts = {key: sorted(r["c"].value for r in store.query(
-            f"SELECT ?c WHERE {{ ?c <{SKOS}inScheme> <{scheme}> }}")) for key, scheme in SCHEMES.items()}
-        return cls(concepts, cls._cited(store, "mitigation"), {
-            doc: sorted(r["m"].value for r in store.query(
-                f"SELECT ?m WHERE {{ <{doc}> <{PREFIXES['airm']}documentMitigation> ?m }}"))
-            for doc in cls._cited(store, "document")})
+        concepts = {
+            key: sorted(r["c"].value for r in _select(store, f"SELECT ?c WHERE {{ ?c <{SKOS}inScheme> <{scheme}> }}"))
+            for key, scheme in SCHEMES.items()
+        }
+        return cls(
+            concepts,
+            cls._cited(store, "mitigation"),
+            {
+                doc: sorted(
+                    r["m"].value
+                    for r in _select(store, f"SELECT ?m WHERE {{ <{doc}> <{PREFIXES['airm']}documentMitigation> ?m }}")
+                )
+                for doc in cls._cited(store, "document")
+            },
+        )
 
     @staticmethod
     def _cited(store: ox.Store, kind: str) -> list[str]:
         """IRIs under kg:KIND/ that occur in the store but have no rdf:type there."""
-        return sorted({r["x"].value for r in store.query(f"""
+        return sorted(
+            {
+                r["x"].value
+                for r in _select(
+                    store,
+                    f"""
             SELECT DISTINCT ?x WHERE {{ {{ ?s ?p ?x }} UNION {{ ?x ?p ?o }}
               FILTER (isIRI(?x) && STRSTARTS(STR(?x), "{KG}{kind}/"))
-              FILTER NOT EXISTS {{ ?x a ?type }} }}""")})
+              FILTER NOT EXISTS {{ ?x a ?type }} }}""",
+                )
+            }
+        )
+
+
+def _select(store: ox.Store, query: str) -> ox.QuerySolutions:
+    """The solutions of a SELECT query (pyoxigraph types a result as any of the three kinds)."""
+    result = store.query(query)
+    if not isinstance(result, ox.QuerySolutions):
+        raise TypeError(f"expected the solutions of a SELECT query, got {type(result).__name__}")
+    return result
 
 
 def _literal(text: str) -> str:
@@ -163,13 +322,23 @@ class Generator:
         return iri
 
     def write(self, target: int, out: Writer) -> None:
-        out.subject(self.dataset[1:-1], ("a", ["void:Dataset", "dcat:Dataset"]),
-                    ("dcterms:title", '"Generated benchmark data"@en'),
-                    ("dcterms:description", '"Seeded synthetic records in the shape of the MIT AI risk '
-                                            'mitigation data, made by bench/generate.py."@en'),
-                    ("dcterms:license", "<https://creativecommons.org/licenses/by/4.0/>"))
-        out.subject(self.agent[1:-1], ("a", ["prov:Agent", "foaf:Organization"]),
-                    ("rdfs:label", '"MIT AI Risk Initiative"'), ("foaf:name", '"MIT AI Risk Initiative"'))
+        out.subject(
+            self.dataset[1:-1],
+            ("a", ["void:Dataset", "dcat:Dataset"]),
+            ("dcterms:title", '"Generated benchmark data"@en'),
+            (
+                "dcterms:description",
+                '"Seeded synthetic records in the shape of the MIT AI risk '
+                'mitigation data, made by bench/generate.py."@en',
+            ),
+            ("dcterms:license", "<https://creativecommons.org/licenses/by/4.0/>"),
+        )
+        out.subject(
+            self.agent[1:-1],
+            ("a", ["prov:Agent", "foaf:Organization"]),
+            ("rdfs:label", '"MIT AI Risk Initiative"'),
+            ("foaf:name", '"MIT AI Risk Initiative"'),
+        )
         for n, (iri, cited) in enumerate(self.vocab.documents.items()):
             self.document(n, out, iri, [m for m in cited if m in self.anchors])
         n = len(self.vocab.documents)
@@ -177,11 +346,17 @@ class Generator:
             self.document(n, out)
             n += 1
         for iri, (given, family) in sorted(self.persons.items()):
-            out.subject(iri[1:-1], ("a", "foaf:Person"), ("rdfs:label", _literal(f"{given} {family}")),
-                        ("foaf:name", _literal(f"{given} {family}")), ("foaf:givenName", _literal(given)),
-                        ("foaf:familyName", _literal(family)), ("void:inDataset", self.dataset))
+            out.subject(
+                iri[1:-1],
+                ("a", "foaf:Person"),
+                ("rdfs:label", _literal(f"{given} {family}")),
+                ("foaf:name", _literal(f"{given} {family}")),
+                ("foaf:givenName", _literal(given)),
+                ("foaf:familyName", _literal(family)),
+                ("void:inDataset", self.dataset),
+            )
 
-    def document(self, n: int, out: Writer, iri: str | None = None, cited: list[str] = ()) -> None:
+    def document(self, n: int, out: Writer, iri: str | None = None, cited: Sequence[str] = ()) -> None:
         """A document (`iri`, or a new one) with its mitigations: `cited` ones first, then anchors
         still unplaced, then new ones."""
         rng = self.rng
@@ -192,39 +367,62 @@ class Generator:
         count = max(rng.randint(*self.MITIGATIONS_PER_DOCUMENT), len(cited))
         for m in cited:
             self.anchors.remove(m)
-        mitigations = [*cited, *(self.anchors.pop(0) if self.anchors else f"{KG}mitigation/{slug}-{i:03d}"
-                                 for i in range(count - len(cited)))]
+        mitigations = [
+            *cited,
+            *(
+                self.anchors.pop(0) if self.anchors else f"{KG}mitigation/{slug}-{i:03d}"
+                for i in range(count - len(cited))
+            ),
+        ]
         headings = rng.sample(HEADINGS, min(rng.randint(*self.HEADINGS_PER_DOCUMENT), len(mitigations)))
         # The first records are the headings (one per risk the document names); the rest sit under one.
-        tops, rest = mitigations[:len(headings)], mitigations[len(headings):]
+        tops, rest = mitigations[: len(headings)], mitigations[len(headings) :]
         under = {m: rng.randrange(len(headings)) for m in rest}
         children = [[m for m in rest if under[m] == h] for h in range(len(headings))]
         risks = [f"{KG}risk/{slug}-{h}" for h in range(len(headings))]
         for h, heading in enumerate(headings):
-            out.subject(risks[h], ("a", "airm:Risk"), ("rdfs:label", _literal(heading)),
-                        ("dcterms:source", doc), ("void:inDataset", self.dataset),
-                        ("skos:definition", _literal(f"The risk area the document names with the heading "
-                                                     f"'{heading}'.") + "@en"),
-                        ("airm:addressedBy", [f"<{m}>" for m in [tops[h], *children[h]]]))
+            out.subject(
+                risks[h],
+                ("a", "airm:Risk"),
+                ("rdfs:label", _literal(heading)),
+                ("dcterms:source", doc),
+                ("void:inDataset", self.dataset),
+                (
+                    "skos:definition",
+                    _literal(f"The risk area the document names with the heading '{heading}'.") + "@en",
+                ),
+                ("airm:addressedBy", [f"<{m}>" for m in [tops[h], *children[h]]]),
+            )
             self.mitigation(tops[h], doc, heading, risks[h], out, children=children[h])
         for m in rest:
             h = under[m]
-            self.mitigation(m, doc, f"{headings[h]} > {self.text(2, 8).rstrip('.')}", risks[h], out,
-                            parent=tops[h])
-        out.subject(doc[1:-1], ("a", "airm:SourceDocument"),
-                    ("dcterms:title", _literal(self.text(4, 10).rstrip("."))),
-                    ("dcterms:abstract", _literal(self.text(60, 160))),
-                    ("dcterms:identifier", _literal(f"doc-{slug}")),
-                    ("dcterms:issued", f'"{year}"^^xsd:gYear'),
-                    ("dcterms:creator", authors), ("bibo:authorList", out.authors(authors)),
-                    ("foaf:page", f"<https://example.org/bench/{slug}.pdf>"),
-                    ("void:inDataset", self.dataset),
-                    ("airm:documentMitigation", [f"<{m}>" for m in mitigations]))
+            self.mitigation(m, doc, f"{headings[h]} > {self.text(2, 8).rstrip('.')}", risks[h], out, parent=tops[h])
+        out.subject(
+            doc[1:-1],
+            ("a", "airm:SourceDocument"),
+            ("dcterms:title", _literal(self.text(4, 10).rstrip("."))),
+            ("dcterms:abstract", _literal(self.text(60, 160))),
+            ("dcterms:identifier", _literal(f"doc-{slug}")),
+            ("dcterms:issued", f'"{year}"^^xsd:gYear'),
+            ("dcterms:creator", authors),
+            ("bibo:authorList", out.authors(authors)),
+            ("foaf:page", f"<https://example.org/bench/{slug}.pdf>"),
+            ("void:inDataset", self.dataset),
+            ("airm:documentMitigation", [f"<{m}>" for m in mitigations]),
+        )
         if iri is None:
             self.params.setdefault("document", doc[1:-1])
 
-    def mitigation(self, iri: str, doc: str, label: str, risk: str, out: Writer,
-                   parent: str | None = None, children: list[str] = ()) -> None:
+    def mitigation(
+        self,
+        iri: str,
+        doc: str,
+        label: str,
+        risk: str,
+        out: Writer,
+        parent: str | None = None,
+        children: Sequence[str] = (),
+    ) -> None:
         """One record with its evidence quote and classifications: an MIT v1 record (curator,
         sometimes second-guessed by the classifier) or a v2 one (published, with stage, actor and
         function). Headings (`children`) always show their name; 5% of the others show none."""
@@ -234,21 +432,33 @@ class Generator:
         quote = self.text(15, 120)
         if rng.random() < 0.05:
             quote += " Independent red team exercises probe the model before release."
-        out.subject(evidence, ("a", "airm:EvidenceQuote"), ("void:inDataset", self.dataset),
-                    ("airm:evidenceFor", f"<{iri}>"), ("airm:quoteText", _literal(quote)),
-                    ("airm:quotedFrom", doc))
-        pairs = [("a", "airm:Mitigation"), ("dcterms:identifier", _literal(local)),
-                 ("void:inDataset", self.dataset), ("airm:hasEvidence", f"<{evidence}>"),
-                 ("airm:sourceDocument", doc), ("airm:addressesRisk", f"<{risk}>"),
-                 ("airm:childMitigation", [f"<{c}>" for c in children])]
+        out.subject(
+            evidence,
+            ("a", "airm:EvidenceQuote"),
+            ("void:inDataset", self.dataset),
+            ("airm:evidenceFor", f"<{iri}>"),
+            ("airm:quoteText", _literal(quote)),
+            ("airm:quotedFrom", doc),
+        )
+        pairs: list[tuple[str, str | list[str]]] = [
+            ("a", "airm:Mitigation"),
+            ("dcterms:identifier", _literal(local)),
+            ("void:inDataset", self.dataset),
+            ("airm:hasEvidence", f"<{evidence}>"),
+            ("airm:sourceDocument", doc),
+            ("airm:addressesRisk", f"<{risk}>"),
+            ("airm:childMitigation", [f"<{c}>" for c in children]),
+        ]
         if parent:
             pairs.append(("airm:parentMitigation", f"<{parent}>"))
         if children or rng.random() < 0.95:
             pairs.append(("rdfs:label", _literal(label)))
         classifications = self.classifications(iri, local, v1, out)
         if classifications:
-            pairs += [("airm:hasClassification", [f"<{c}>" for c, _ in classifications]),
-                      ("airm:mitigationCategory", f"<{classifications[0][1]}>")]
+            pairs += [
+                ("airm:hasClassification", [f"<{c}>" for c, _ in classifications]),
+                ("airm:mitigationCategory", f"<{classifications[0][1]}>"),
+            ]
             if iri not in self.vocab.anchors:
                 self.params.setdefault("mitigation", iri)
         if not v1:
@@ -265,17 +475,33 @@ class Generator:
             return []
         scheme = self.vocab.concepts["v1" if v1 else "v2"]
         first = rng.choice(scheme)
-        made = [(f"{KG}classification/{local}/{'curator' if v1 else 'published'}", first,
-                 "cmethod:curator" if v1 else "cmethod:published")]
+        made = [
+            (
+                f"{KG}classification/{local}/{'curator' if v1 else 'published'}",
+                first,
+                "cmethod:curator" if v1 else "cmethod:published",
+            )
+        ]
         if v1 and rng.random() < 0.1:
-            made.append((f"{KG}classification/{local}/classifier",
-                         rng.choice([c for c in scheme if c != first]), "cmethod:classifier"))
+            made.append(
+                (
+                    f"{KG}classification/{local}/classifier",
+                    rng.choice([c for c in scheme if c != first]),
+                    "cmethod:classifier",
+                )
+            )
         for c_iri, category, method in made:
-            out.subject(c_iri, ("a", "airm:Classification"), ("void:inDataset", self.dataset),
-                        ("prov:wasAttributedTo", self.agent), ("airm:category", f"<{category}>"),
-                        ("airm:classificationMethod", method), ("airm:classifies", f"<{iri}>"),
-                        ("airm:reasoning", _literal(self.text(8, 25))),
-                        ("dcterms:date", f'"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"^^xsd:date'))
+            out.subject(
+                c_iri,
+                ("a", "airm:Classification"),
+                ("void:inDataset", self.dataset),
+                ("prov:wasAttributedTo", self.agent),
+                ("airm:category", f"<{category}>"),
+                ("airm:classificationMethod", method),
+                ("airm:classifies", f"<{iri}>"),
+                ("airm:reasoning", _literal(self.text(8, 25))),
+                ("dcterms:date", f'"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"^^xsd:date'),
+            )
         return [(c, cat) for c, cat, _ in made]
 
 
@@ -306,8 +532,14 @@ def generate(dest: Path, triples: int, seed: int = 8, source: Path = CHECKOUT) -
     with (dest / "data" / GENERATED).open("w", encoding="utf-8") as f:
         out = Writer(f)
         gen.write(max(triples - kept, 0), out)
-    meta = {"seed": seed, "target_triples": triples, "data_triples": kept + out.triples,
-            "generated_triples": out.triples, "kept_files": list(KEPT_DATA), "params": gen.params}
+    meta = {
+        "seed": seed,
+        "target_triples": triples,
+        "data_triples": kept + out.triples,
+        "generated_triples": out.triples,
+        "kept_files": list(KEPT_DATA),
+        "params": gen.params,
+    }
     (dest / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
 

@@ -17,11 +17,12 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import build, client, generate, report, servers
+from bench import build, client, generate, load, report, servers
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -38,7 +39,7 @@ def _size(token: str) -> tuple[str, int | None]:
         return "real", None
     n = int(float(token))
     exponent = len(str(n)) - 1
-    return (f"1e{exponent}" if n == 10 ** exponent else str(n)), n
+    return (f"1e{exponent}" if n == 10**exponent else str(n)), n
 
 
 def shown(path: Path) -> str:
@@ -55,57 +56,87 @@ class Options:
     seed: int = 8
     endpoints: list[str] = field(default_factory=lambda: list(servers.ENDPOINTS))
     clients: list[int] = field(default_factory=lambda: [1, 8, 32])
-    window: float = 3.0            # seconds of each throughput level
-    drain: float = 2.0             # seconds to wait for in-flight requests after a window
-    timeout: float = 10.0          # seconds one query may take (our service's own default deadline)
-    warm_runs: int = 10            # warm repetitions of a query, at most ...
-    warm_seconds: float = 0.5      # ... or until it has used this much warm time (at least one run)
-    latency_budget: float = 90.0   # seconds of latency measurement per endpoint and size
-    rdflib_budget: float = 60.0    # the same, for rdflib-endpoint (its queries take seconds) ...
-    rdflib_timeout: float = 5.0    # ... and the seconds one of its requests may take
-    rdflib_max: int = 100_000      # larger sizes skip rdflib-endpoint (load and queries over budget)
-    step_budget: float = 120.0     # seconds SHACL validation or the reasoner may take per build
-    memory_mb: float = 20480.0     # a build using more is stopped
+    window: float = 3.0  # seconds of each throughput level
+    drain: float = 2.0  # seconds to wait for in-flight requests after a window
+    timeout: float = 10.0  # seconds one query may take (our service's own default deadline)
+    warm_runs: int = 10  # warm repetitions of a query, at most ...
+    warm_seconds: float = 0.5  # ... or until it has used this much warm time (at least one run)
+    latency_budget: float = 90.0  # seconds of latency measurement per endpoint and size
+    rdflib_budget: float = 60.0  # the same, for rdflib-endpoint (its queries take seconds) ...
+    rdflib_timeout: float = 5.0  # ... and the seconds one of its requests may take
+    rdflib_max: int = 100_000  # larger sizes skip rdflib-endpoint (load and queries over budget)
+    step_budget: float = 120.0  # seconds SHACL validation or the reasoner may take per build
+    memory_mb: float = 20480.0  # a build using more is stopped
     workdir: Path | None = None
     keep: bool = False
     out: Path = RESULTS
 
     @classmethod
-    def parse(cls, argv: list[str] | None = None) -> "Options":
+    def parse(cls, argv: list[str] | None = None) -> Options:
         d = cls()
         full = _env("BENCH_FULL", "0") not in ("0", "")
         p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-        p.add_argument("--sizes", default=_env("BENCH_SIZES", ",".join(d.sizes + (["1e7"] if full else []))),
-                       help="comma-separated: real and/or triple counts (1e4, 100000); env BENCH_SIZES, "
-                            "BENCH_FULL=1 adds 1e7")
+        p.add_argument(
+            "--sizes",
+            default=_env("BENCH_SIZES", ",".join(d.sizes + (["1e7"] if full else []))),
+            help="comma-separated: real and/or triple counts (1e4, 100000); env BENCH_SIZES, BENCH_FULL=1 adds 1e7",
+        )
         p.add_argument("--seed", type=int, default=int(_env("BENCH_SEED", str(d.seed))))
         p.add_argument("--endpoints", default=_env("BENCH_ENDPOINTS", ",".join(d.endpoints)))
         p.add_argument("--clients", default=_env("BENCH_CLIENTS", ",".join(map(str, d.clients))))
-        for name, help_ in (("window", "seconds per throughput level"), ("drain", "seconds to let in-flight requests end"),
-                            ("timeout", "seconds one request may take"),
-                            ("warm_seconds", "warm time per query (after at least one warm run)"),
-                            ("latency_budget", "latency seconds per endpoint and size"),
-                            ("rdflib_budget", "the same for rdflib-endpoint"),
-                            ("rdflib_timeout", "seconds one rdflib-endpoint request may take"),
-                            ("step_budget", "seconds for SHACL or the reasoner per build"),
-                            ("memory_mb", "memory limit of a build (MiB)")):
-            p.add_argument(f"--{name.replace('_', '-')}", type=float,
-                           default=float(_env(f"BENCH_{name.upper()}", str(getattr(d, name)))), help=help_)
+        for name, help_ in (
+            ("window", "seconds per throughput level"),
+            ("drain", "seconds to let in-flight requests end"),
+            ("timeout", "seconds one request may take"),
+            ("warm_seconds", "warm time per query (after at least one warm run)"),
+            ("latency_budget", "latency seconds per endpoint and size"),
+            ("rdflib_budget", "the same for rdflib-endpoint"),
+            ("rdflib_timeout", "seconds one rdflib-endpoint request may take"),
+            ("step_budget", "seconds for SHACL or the reasoner per build"),
+            ("memory_mb", "memory limit of a build (MiB)"),
+        ):
+            p.add_argument(
+                f"--{name.replace('_', '-')}",
+                type=float,
+                default=float(_env(f"BENCH_{name.upper()}", str(getattr(d, name)))),
+                help=help_,
+            )
         p.add_argument("--warm-runs", type=int, default=int(_env("BENCH_WARM_RUNS", str(d.warm_runs))))
-        p.add_argument("--rdflib-max", type=float, default=float(_env("BENCH_RDFLIB_MAX", str(d.rdflib_max))),
-                       help="largest size (data triples) rdflib-endpoint is run on")
+        p.add_argument(
+            "--rdflib-max",
+            type=float,
+            default=float(_env("BENCH_RDFLIB_MAX", str(d.rdflib_max))),
+            help="largest size (data triples) rdflib-endpoint is run on",
+        )
         p.add_argument("--workdir", type=Path, default=_env("BENCH_WORKDIR", "") or None)
-        p.add_argument("--keep", action="store_true", default=_env("BENCH_KEEP", "0") not in ("0", ""),
-                       help="keep the project copies and builds")
+        p.add_argument(
+            "--keep",
+            action="store_true",
+            default=_env("BENCH_KEEP", "0") not in ("0", ""),
+            help="keep the project copies and builds",
+        )
         p.add_argument("--out", type=Path, default=Path(_env("BENCH_OUT", str(d.out))))
         a = p.parse_args(argv)
-        return cls(sizes=[t for t in a.sizes.split(",") if t.strip()], seed=a.seed,
-                   endpoints=[e.strip() for e in a.endpoints.split(",") if e.strip()],
-                   clients=[int(c) for c in a.clients.split(",")], window=a.window, drain=a.drain,
-                   timeout=a.timeout, warm_runs=a.warm_runs, warm_seconds=a.warm_seconds,
-                   latency_budget=a.latency_budget, rdflib_budget=a.rdflib_budget,
-                   rdflib_timeout=a.rdflib_timeout, rdflib_max=int(a.rdflib_max),
-                   step_budget=a.step_budget, memory_mb=a.memory_mb, workdir=a.workdir, keep=a.keep, out=a.out)
+        return cls(
+            sizes=[t for t in a.sizes.split(",") if t.strip()],
+            seed=a.seed,
+            endpoints=[e.strip() for e in a.endpoints.split(",") if e.strip()],
+            clients=[int(c) for c in a.clients.split(",")],
+            window=a.window,
+            drain=a.drain,
+            timeout=a.timeout,
+            warm_runs=a.warm_runs,
+            warm_seconds=a.warm_seconds,
+            latency_budget=a.latency_budget,
+            rdflib_budget=a.rdflib_budget,
+            rdflib_timeout=a.rdflib_timeout,
+            rdflib_max=int(a.rdflib_max),
+            step_budget=a.step_budget,
+            memory_mb=a.memory_mb,
+            workdir=a.workdir,
+            keep=a.keep,
+            out=a.out,
+        )
 
 
 def log(text: str) -> None:
@@ -121,18 +152,23 @@ class Suite:
 
     def run(self, save) -> dict:
         """Every size in turn; `save(results)` after each (a crash keeps what was measured)."""
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         t0 = time.monotonic()
         work = Path(self.o.workdir or tempfile.mkdtemp(prefix="airm-bench-"))
         work.mkdir(parents=True, exist_ok=True)
-        results = {"version": 1, "started": started.isoformat(timespec="seconds"), "machine": machine(),
-                   "options": {k: (shown(v) if isinstance(v, Path) else v) for k, v in asdict(self.o).items()},
-                   "software": software(), "sizes": []}
+        results = {
+            "version": 1,
+            "started": started.isoformat(timespec="seconds"),
+            "machine": machine(),
+            "options": {k: (shown(v) if isinstance(v, Path) else v) for k, v in asdict(self.o).items()},
+            "software": software(),
+            "sizes": [],
+        }
         try:
             for token in self.o.sizes:
                 try:
                     results["sizes"].append(self.size(token, work))
-                except Exception as exc:   # recorded, and the other sizes still run
+                except Exception as exc:  # recorded, and the other sizes still run
                     log(f"{token}: failed: {type(exc).__name__}: {exc}")
                     results["sizes"].append({"name": token, "error": f"{type(exc).__name__}: {exc}"})
                 results["wall_seconds"] = round(time.monotonic() - t0, 1)
@@ -153,8 +189,13 @@ class Suite:
             meta = {"params": {}}
         else:
             meta = generate.generate(root, n, self.o.seed)
-        out = {"name": name, "target_triples": n, "prepare_seconds": round(time.monotonic() - t, 2),
-               "params": meta["params"], "loadavg_start": os.getloadavg()}
+        out = {
+            "name": name,
+            "target_triples": n,
+            "prepare_seconds": round(time.monotonic() - t, 2),
+            "params": meta["params"],
+            "loadavg_start": os.getloadavg(),
+        }
         out["build"] = result = self.build(name, root, meta.get("data_triples"), generated=n is not None)
         if result["status"] != "ok":
             log(f"{name}: build failed ({result['reason']}); no query measurements")
@@ -164,9 +205,41 @@ class Suite:
         out["data_triples"] = sum(v for k, v in result["inputs"].items() if k.startswith("data/"))
         out["endpoints"] = self.endpoints(name, root, n or out["data_triples"], meta["params"])
         out["mismatches"] = row_mismatches(out["endpoints"])
+        if n is None and "ours" in self.o.endpoints:
+            out["load"] = self.load(root)
         out["loadavg_end"] = os.getloadavg()
         self.cleanup(root)
         return out
+
+    def load(self, root: Path) -> dict:
+        """The service under abuse (bench/load.py), on the real data."""
+        log("real: the service under abuse (load)")
+        release = (root / "build" / "current").resolve()
+
+        @contextmanager
+        def start(settings: dict):
+            server = servers.start(
+                "ours",
+                root=root,
+                build_dir=root / "build",
+                dump=release / "airm-kg.nq",
+                workdir=root,
+                kg=self.kg,
+                timeout=load.DEADLINE,
+                ready_limit=300.0,
+                settings={**settings, "KG_CLIENT_QUERY_SECONDS": "60", "KG_CLIENT_ERRORS": "60"},
+            )
+            try:
+                yield server.url.rsplit("/sparql", 1)[0]
+            finally:
+                server.stop()
+
+        try:
+            figures = load.measure(start)
+        except Exception as exc:  # recorded; the rest of the run goes on
+            return {"error": f"{type(exc).__name__}: {exc}"}
+        log(f"  alone median {figures['alone']['median_ms']} ms, under abuse {figures['under_abuse']['median_ms']} ms")
+        return figures
 
     def cleanup(self, root: Path) -> None:
         if not self.o.keep:
@@ -183,7 +256,7 @@ class Suite:
                 skip.append(step)
                 notes[step] = why
         log(f"{name}: kg build of {n:,} data triples" + (f" (skipping {', '.join(skip)})" if skip else ""))
-        budgets = {step: self.o.step_budget for step in build.BUDGETED}
+        budgets = dict.fromkeys(build.BUDGETED, self.o.step_budget)
         wall = 600 + 4 * self.o.step_budget + n / 1000
         result = build.measure(root, root / "build", self.python, budgets, skip, wall, self.o.memory_mb, root)
         for step, why in notes.items():
@@ -193,9 +266,11 @@ class Suite:
             if generated and st and not st["status"].startswith("skipped"):
                 self.history[step].append({"n": n, "seconds": st.get("seconds"), "status": st["status"]})
         if result["status"] == "ok":
-            log(f"{name}: built {result['quads']:,} quads in {result['total_seconds']:.1f} s, "
-                f"peak {result['group_peak_rss_mb']:.0f} MiB: " +
-                ", ".join(f"{k} {report.step_cell(v)}" for k, v in result["steps"].items()))
+            log(
+                f"{name}: built {result['quads']:,} quads in {result['total_seconds']:.1f} s, "
+                f"peak {result['group_peak_rss_mb']:.0f} MiB: "
+                + ", ".join(f"{k} {report.step_cell(v)}" for k, v in result["steps"].items())
+            )
         return result
 
     def endpoints(self, name: str, root: Path, n: int, params: dict) -> dict:
@@ -218,20 +293,33 @@ class Suite:
                 mix = [q for q in queries if mine.get(q.name, {}).get("status") == "ok"]
         return out
 
-    def endpoint(self, e: str, root: Path, release: Path, queries: list[client.Query],
-                 mix: list[client.Query] | None) -> dict:
+    def endpoint(
+        self, e: str, root: Path, release: Path, queries: list[client.Query], mix: list[client.Query] | None
+    ) -> dict:
         """Latency of `queries`, then throughput with `mix` (None: the queries this endpoint answered)."""
         slow = e == "rdflib"
         budget = self.o.rdflib_budget if slow else self.o.latency_budget
         timeout = self.o.rdflib_timeout if slow else self.o.timeout
         try:
-            ep = servers.Endpoint(e, root=root, build_dir=root / "build", dump=release / "airm-kg.nq",
-                                  workdir=root, kg=self.kg, timeout=timeout, ready_limit=300.0)
+            ep = servers.Endpoint(
+                e,
+                root=root,
+                build_dir=root / "build",
+                dump=release / "airm-kg.nq",
+                workdir=root,
+                kg=self.kg,
+                timeout=timeout,
+                ready_limit=300.0,
+            )
         except RuntimeError as exc:
             log(f"  {e}: did not start: {exc}")
             return {"status": f"failed to start: {exc}"}
-        rec = {"status": "ok", "startup_seconds": ep.startup_seconds, "load_seconds": ep.load_seconds,
-               "notes": ep.server.notes}
+        rec = {
+            "status": "ok",
+            "startup_seconds": ep.startup_seconds,
+            "load_seconds": ep.load_seconds,
+            "notes": ep.server.notes,
+        }
         try:
             rec["queries"] = client.latency(ep, queries, timeout, self.o.warm_runs, self.o.warm_seconds, budget)
             answered = {n for n, q in rec["queries"].items() if q["status"] == "ok"}
@@ -241,17 +329,18 @@ class Suite:
             rec["throughput_queries"] = len(mix)
             if not mix:
                 rec["throughput_status"] = "skipped (no query answered)"
-            elif not ep.deadline and any(q.name not in answered for q in mix):   # busy past every window
+            elif not ep.deadline and any(q.name not in answered for q in mix):  # busy past every window
                 rec["throughput_status"] = "skipped (not every query answered)"
             else:
                 rec["throughput"] = {}
                 for i, c in enumerate(self.o.clients):
-                    t = client.throughput(ep.url, mix, c, self.o.window,
-                                          timeout + (client.GRACE if ep.deadline else 0), self.o.drain)
+                    t = client.throughput(
+                        ep.url, mix, c, self.o.window, timeout + (client.GRACE if ep.deadline else 0), self.o.drain
+                    )
                     rec["throughput"][str(c)] = t
                     log(f"  {e}: {c} clients: {t['qps']:.1f} queries/s")
                     if t["abandoned"] and i < len(self.o.clients) - 1:
-                        ep.restart()   # still busy with requests past their timeout
+                        ep.restart()  # still busy with requests past their timeout
         finally:
             ep.stop()
         rec["peak_rss_mb"], rec["restarts"] = ep.peak_rss, ep.restarts
@@ -260,6 +349,7 @@ class Suite:
 
 def _count_data(root: Path) -> int:
     import pyoxigraph as ox
+
     store = ox.Store()
     for path in sorted((root / "data").rglob("*.ttl")):
         if "sources" not in path.relative_to(root / "data").parts:
@@ -282,19 +372,35 @@ def row_mismatches(endpoints: dict) -> list[dict]:
 
 
 def machine() -> dict:
-    mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal:")), 0)
-    return {"cpus": os.cpu_count(), "memory_gib": round(mem / 1024 / 1024, 1), "platform": platform.platform(),
-            "python": platform.python_version(), "loadavg_start": os.getloadavg()}
+    mem = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal:")
+        ),
+        0,
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(mem / 1024 / 1024, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "loadavg_start": os.getloadavg(),
+    }
 
 
 def software() -> dict:
     """Versions, with the checkout's commit and the files of src/ changed since (read-only git)."""
-    from importlib.metadata import version
     import subprocess
+    from importlib.metadata import version
+
     out = {d: version(d) for d in ("airm-kg", "pyoxigraph", "rdflib", "pyshacl", "owlready2", "uvicorn", "httpx")}
-    git = lambda *args: subprocess.run(["git", *args], cwd=CHECKOUT, capture_output=True,  # noqa: E731
-                                       text=True).stdout.strip()
+    git = lambda *args: subprocess.run(
+        ["git", *args],
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     out["commit"] = git("rev-parse", "--short", "HEAD")
     out["changed since"] = git("status", "--porcelain", "--", "src").splitlines()
     return {**out, **{f"peer {k}": v for k, v in servers.peer_versions().items()}}
@@ -304,11 +410,14 @@ def main(argv: list[str] | None = None) -> int:
     options = Options.parse(argv)
     missing = servers.check_peers()
     if missing and set(options.endpoints) & set(servers.PEERS):
-        print(f"bench: the peers are not installed ({', '.join(missing)}): run `make bench`, which "
-              "creates bench/.venv from bench/requirements-peers.txt", file=sys.stderr)
+        print(
+            f"bench: the peers are not installed ({', '.join(missing)}): run `make bench`, which "
+            "creates bench/.venv from bench/requirements-peers.txt",
+            file=sys.stderr,
+        )
         return 2
     options.out.mkdir(parents=True, exist_ok=True)
-    path = options.out / f"{datetime.now(timezone.utc).strftime('%Y-%m-%dT%H%M%SZ')}.json"
+    path = options.out / f"{datetime.now(UTC).strftime('%Y-%m-%dT%H%M%SZ')}.json"
 
     def save(results: dict) -> None:
         path.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")

@@ -41,12 +41,12 @@ def free_port() -> int:
 @dataclass
 class Server:
     name: str
-    url: str                  # the SPARQL query endpoint
+    url: str  # the SPARQL query endpoint
     proc: subprocess.Popen
     log: Path
-    deadline: bool = True          # the server stops a query at the timeout itself (rdflib-endpoint: no)
-    startup_seconds: float = 0.0   # process start to answering (ours: opening the release)
-    load_seconds: float = 0.0      # loading the dump (peers; included in startup for rdflib)
+    deadline: bool = True  # the server stops a query at the timeout itself (rdflib-endpoint: no)
+    startup_seconds: float = 0.0  # process start to answering (ours: opening the release)
+    load_seconds: float = 0.0  # loading the dump (peers; included in startup for rdflib)
     notes: list[str] = field(default_factory=list)
 
     def peak_rss_mb(self) -> float | None:
@@ -66,8 +66,15 @@ class Server:
 def _spawn(name: str, argv: list[str], workdir: Path, env: dict | None = None) -> tuple[subprocess.Popen, Path]:
     log = workdir / f"{name}.log"
     with log.open("ab") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env={**os.environ, **(env or {})}, start_new_session=True, cwd=workdir)
+        proc = subprocess.Popen(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+            cwd=workdir,
+        )
     return proc, log
 
 
@@ -80,8 +87,11 @@ def _wait_ready(proc: subprocess.Popen, url: str, log: Path, limit: float) -> No
                 tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
                 raise RuntimeError(f"exited with code {proc.returncode}: {' | '.join(tail)}")
             try:
-                r = client.post(url, content=PROBE, headers={"Content-Type": "application/sparql-query",
-                                                             "Accept": "application/sparql-results+json"})
+                r = client.post(
+                    url,
+                    content=PROBE,
+                    headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+                )
                 if r.status_code == 200:
                     return
             except httpx.HTTPError:
@@ -90,32 +100,67 @@ def _wait_ready(proc: subprocess.Popen, url: str, log: Path, limit: float) -> No
     raise RuntimeError(f"not ready within {limit:.0f} s")
 
 
-def start(name: str, *, root: Path, build_dir: Path, dump: Path, workdir: Path, kg: str,
-          timeout: float, ready_limit: float) -> Server:
-    """Start endpoint `name` over the release in `build_dir` (the peers over its N-Quads `dump`)."""
+def start(
+    name: str,
+    *,
+    root: Path,
+    build_dir: Path,
+    dump: Path,
+    workdir: Path,
+    kg: str,
+    timeout: float,
+    ready_limit: float,
+    settings: dict[str, str] | None = None,
+) -> Server:
+    """Start endpoint `name` over the release in `build_dir` (the peers over its N-Quads `dump`);
+    `settings` are further KG_* variables for ours."""
     port = free_port()
     began = time.monotonic()
     if name == "ours":
-        env = {"KG_ROOT": str(root), "KG_BUILD_DIR": str(build_dir), "KG_HOST": "127.0.0.1",
-               "KG_PORT": str(port),
-               # Limits raised so that the benchmark measures rather than gets refused: every client
-               # here is 127.0.0.1; the largest sizes' results outgrow the default row limit and
-               # their queries the default memory of a query worker.
-               "KG_QUERY_TIMEOUT": str(timeout), "KG_MAX_ROWS": "100000000",
-               "KG_MAX_RESULT_BYTES": str(8 << 30), "KG_CLIENT_QUERY_SECONDS": "1000000000",
-               "KG_CLIENT_ERRORS": "1000000000", "KG_WORKER_MEMORY_MB": "8192"}
+        env = {
+            "KG_ROOT": str(root),
+            "KG_BUILD_DIR": str(build_dir),
+            "KG_HOST": "127.0.0.1",
+            "KG_PORT": str(port),
+            # Limits raised so that the benchmark measures rather than gets refused: every client
+            # here is 127.0.0.1; the largest sizes' results outgrow the default row limit and
+            # their queries the default memory of a query worker.
+            "KG_QUERY_TIMEOUT": str(timeout),
+            "KG_MAX_ROWS": "100000000",
+            "KG_MAX_RESULT_BYTES": str(8 << 30),
+            "KG_CLIENT_QUERY_SECONDS": "1000000000",
+            "KG_CLIENT_ERRORS": "1000000000",
+            "KG_WORKER_MEMORY_MB": "8192",
+            **(settings or {}),
+        }
         proc, log = _spawn(name, [kg, "serve"], workdir, env)
         server = Server(name, f"http://127.0.0.1:{port}/sparql", proc, log)
     elif name == "oxigraph":
-        proc, log = _spawn(name, [str(PEER_BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}",
-                                  "--union-default-graph", "--timeout-s", str(int(timeout))], workdir)
+        proc, log = _spawn(
+            name,
+            [
+                str(PEER_BIN / "oxigraph"),
+                "serve",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--union-default-graph",
+                "--timeout-s",
+                str(int(timeout)),
+            ],
+            workdir,
+        )
         server = Server(name, f"http://127.0.0.1:{port}/query", proc, log)
     elif name == "rdflib":
-        proc, log = _spawn(name, [str(PEER_BIN / "rdflib-endpoint"), "serve", str(dump),
-                                  "--host", "127.0.0.1", "--port", str(port)], workdir)
+        proc, log = _spawn(
+            name,
+            [str(PEER_BIN / "rdflib-endpoint"), "serve", str(dump), "--host", "127.0.0.1", "--port", str(port)],
+            workdir,
+        )
         server = Server(name, f"http://127.0.0.1:{port}/", proc, log, deadline=False)
-        server.notes.append("loads the dump before it listens: startup includes the load; "
-                            "no query deadline of its own (rdflib-endpoint has none)")
+        server.notes.append(
+            "loads the dump before it listens: startup includes the load; "
+            "no query deadline of its own (rdflib-endpoint has none)"
+        )
     else:
         raise ValueError(f"unknown endpoint {name!r}; known: {', '.join(ENDPOINTS)}")
     try:
@@ -124,8 +169,9 @@ def start(name: str, *, root: Path, build_dir: Path, dump: Path, workdir: Path, 
         if name == "oxigraph":
             began = time.monotonic()
             with dump.open("rb") as body, httpx.Client(timeout=ready_limit) as client:
-                r = client.post(f"http://127.0.0.1:{port}/store", content=body,
-                                headers={"Content-Type": "application/n-quads"})
+                r = client.post(
+                    f"http://127.0.0.1:{port}/store", content=body, headers={"Content-Type": "application/n-quads"}
+                )
             r.raise_for_status()
             server.load_seconds = time.monotonic() - began
         elif name == "rdflib":
@@ -167,9 +213,11 @@ def peer_versions() -> dict[str, str]:
     out = {}
     python = PEER_BIN / "python"
     if python.exists():
-        code = ("import importlib.metadata as m\n"
-                "for d in ('oxigraph', 'rdflib-endpoint', 'rdflib'):\n"
-                "    print(d, m.version(d))")
+        code = (
+            "import importlib.metadata as m\n"
+            "for d in ('oxigraph', 'rdflib-endpoint', 'rdflib'):\n"
+            "    print(d, m.version(d))"
+        )
         for line in subprocess.run([str(python), "-c", code], capture_output=True, text=True).stdout.splitlines():
             name, _, version = line.partition(" ")
             out[name] = version

@@ -15,7 +15,7 @@ def recording_server(body: bytes = b"", content_type: str = "text/plain"):
     seen: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             seen.append(self.path)
             self.send_response(200)
             self.send_header("Content-Type", content_type)

@@ -22,7 +22,7 @@ _MATCHES = {SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
 
 
 def _is_record(node) -> bool:
-    return isinstance(node, URIRef) and str(node).startswith(KG) and str(node)[len(KG):].startswith(RECORD_KINDS)
+    return isinstance(node, URIRef) and str(node).startswith(KG) and str(node)[len(KG) :].startswith(RECORD_KINDS)
 
 
 def _records(v1: Graph) -> list[list[tuple]]:
@@ -30,8 +30,10 @@ def _records(v1: Graph) -> list[list[tuple]]:
     and the triples of other resources pointing at any of them (mappings, which need records of their
     own, are left out)."""
     owner: dict = {}
-    for m in v1.subjects(predicate=URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                         object=URIRef("https://w3id.org/airm-kg/ontology#Mitigation")):
+    for m in v1.subjects(
+        predicate=URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+        object=URIRef("https://w3id.org/airm-kg/ontology#Mitigation"),
+    ):
         owner[m] = m
     for s, o in v1.subject_objects(URIRef("https://w3id.org/airm-kg/ontology#evidenceFor")):
         owner[s] = o
@@ -51,8 +53,8 @@ def context(root: Path = ROOT) -> Graph:
     """The ontology, the vocabularies and mit-v1 without its mitigation records."""
     g = Graph()
     g.parse(root / "ontology" / "airm.ttl")
-    for p in sorted((root / "ontology" / "vocab").glob("*.ttl")):
-        g.parse(p)
+    for path in sorted((root / "ontology" / "vocab").glob("*.ttl")):
+        g.parse(path)
     v1 = Graph().parse(root / "data" / "mit-v1.ttl")
     for s, p, o in v1:
         if not (_is_record(s) or _is_record(o)):
@@ -68,8 +70,9 @@ def synthetic(triples: int, root: Path = ROOT) -> Graph:
     while len(g) < triples:
         suffix = "" if copy == 0 else f"-c{copy}"
 
-        def rename(node):
+        def rename(node, suffix=suffix):
             return URIRef(f"{node}{suffix}") if suffix and _is_record(node) else node
+
         for record in records:
             if len(g) >= triples:
                 break

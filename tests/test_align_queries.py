@@ -11,13 +11,14 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from kg import align, api, queries
+from kg import align, api
 from kg.generate import nist
 from kg.namespaces import AIRM, KG, RDOM, V1TAX
+from kg.sparql import named
 
 from conftest import ROOT, project_settings
 
-CATALOGUE = queries.load_all(ROOT / "queries")
+CATALOGUE = named.load_all(ROOT / "queries")
 ALIGN = sorted(n for n in CATALOGUE if n.startswith("align-"))
 SETS = align.mapping_sets(ROOT)
 DPV = Namespace("https://w3id.org/dpv#")
@@ -43,17 +44,32 @@ def run(settings, name: str, **values) -> list[dict]:
 
 # --- what the files say ---------------------------------------------------------------------------------
 
-ROWS = [{**row, "set": ms.name, "s": ms.iri(row["subject_id"], ""), "p": ms.iri(row["predicate_id"], ""),
-         "o": ms.iri(row["object_id"], ""), "m": ms.iri(row["record_id"], ""),
-         "j": ms.iri(row["mapping_justification"], "")} for ms in SETS for row in ms.rows]
+ROWS = [
+    {
+        **row,
+        "set": ms.name,
+        "s": ms.iri(row["subject_id"], ""),
+        "p": ms.iri(row["predicate_id"], ""),
+        "o": ms.iri(row["object_id"], ""),
+        "m": ms.iri(row["record_id"], ""),
+        "j": ms.iri(row["mapping_justification"], ""),
+    }
+    for ms in SETS
+    for row in ms.rows
+]
 
 
 @pytest.fixture(scope="module")
 def files() -> Graph:
     g = Graph()
-    for p in [ROOT / "ontology" / "airm.ttl", ROOT / "ontology" / "alignment.ttl", ROOT / "ontology" / "nist.ttl",
-              *(ROOT / "ontology" / "vocab").glob("*.ttl"), *(ROOT / "ontology" / "imports").glob("*.ttl"),
-              *(ROOT / "data").glob("*.ttl")]:
+    for p in [
+        ROOT / "ontology" / "airm.ttl",
+        ROOT / "ontology" / "alignment.ttl",
+        ROOT / "ontology" / "nist.ttl",
+        *(ROOT / "ontology" / "vocab").glob("*.ttl"),
+        *(ROOT / "ontology" / "imports").glob("*.ttl"),
+        *(ROOT / "data").glob("*.ttl"),
+    ]:
         g.parse(p, format="turtle")
     return g
 
@@ -76,17 +92,31 @@ def reached(g: Graph, subject: str) -> set[str]:
     for c in below(g, s):
         out |= {str(m) for m in g.subjects(AIRM.mitigationCategory, c)}
         out |= {str(m) for m in g.subjects(AIRM.addressesRisk, c)}
-    for p in (AIRM.primaryLifecycleStage, AIRM.otherLifecycleStage, AIRM.primaryActor, AIRM.otherActor,
-              AIRM.primaryAIRMFunction, AIRM.otherAIRMFunction, AIRM.aiActorTask):
+    for p in (
+        AIRM.primaryLifecycleStage,
+        AIRM.otherLifecycleStage,
+        AIRM.primaryActor,
+        AIRM.otherActor,
+        AIRM.primaryAIRMFunction,
+        AIRM.otherAIRMFunction,
+        AIRM.aiActorTask,
+    ):
         out |= {str(m) for m in g.subjects(p, s)}
     return out
 
 
 # --- the query files ---------------------------------------------------------------------------------------
 
+
 def test_the_align_queries_exist_and_run_as_shipped(settings):
-    assert set(ALIGN) >= {"align-linked-to", "align-dpv-control-mitigations", "align-risk-domain-mitigations",
-                          "align-nist-actions-in-category", "align-mapping-sets", "align-foreign-terms"}
+    assert set(ALIGN) >= {
+        "align-linked-to",
+        "align-dpv-control-mitigations",
+        "align-risk-domain-mitigations",
+        "align-nist-actions-in-category",
+        "align-mapping-sets",
+        "align-foreign-terms",
+    }
     for name in ALIGN:
         q = CATALOGUE[name]
         assert q.title and q.description and "alignment" in q.tags
@@ -100,8 +130,13 @@ def test_align_mapping_sets_lists_every_set_with_its_counts(settings):
         r = rows[ms.name]
         preds = [row["predicate_id"] for row in ms.rows]
         assert int(r["mappings"]) == len(ms.rows)
-        for col, pred in (("exact", "skos:exactMatch"), ("close", "skos:closeMatch"), ("broad", "skos:broadMatch"),
-                          ("narrow", "skos:narrowMatch"), ("related", "skos:relatedMatch")):
+        for col, pred in (
+            ("exact", "skos:exactMatch"),
+            ("close", "skos:closeMatch"),
+            ("broad", "skos:broadMatch"),
+            ("narrow", "skos:narrowMatch"),
+            ("related", "skos:relatedMatch"),
+        ):
             assert int(r[col]) == preds.count(pred), (ms.name, col)
         assert int(r["logical"]) == sum(p.startswith("rdfs:") for p in preds)
         assert set(r["justifications"].split(", ")) == {row["mapping_justification"][7:] for row in ms.rows}
@@ -110,8 +145,16 @@ def test_align_mapping_sets_lists_every_set_with_its_counts(settings):
         assert r["license"] == ms.meta["license"] and r["title"] == ms.meta["mapping_set_title"]
 
 
-@pytest.mark.parametrize("iri", [str(DPV.Audit), str(AIRO.AIDeveloper), str(DPV.OrganisationalMeasure),
-                                 str(NEXUS["mit-ai-risk-subdomain-2.1"]), str(RISK.RiskControl)])
+@pytest.mark.parametrize(
+    "iri",
+    [
+        str(DPV.Audit),
+        str(AIRO.AIDeveloper),
+        str(DPV.OrganisationalMeasure),
+        str(NEXUS["mit-ai-risk-subdomain-2.1"]),
+        str(RISK.RiskControl),
+    ],
+)
 def test_align_linked_to_a_foreign_iri_gives_mitigations_with_justification_and_confidence(settings, files, iri):
     """The done-when of the issue: take an AIRO/DPV (or Nexus) IRI, get everything linked to it."""
     rows = run(settings, "align-linked-to", iri=iri)
@@ -141,10 +184,12 @@ def test_align_dpv_control_mitigations_reach_the_categories_mapped_below_the_con
         assert expected
         assert {(r["category"], r["mappedTo"], r["mitigation"]) for r in rows} == expected
     monitoring = {r["category"] for r in run(settings, "align-dpv-control-mitigations")}
-    assert str(V1TAX["3.5"]) in monitoring       # post-deployment monitoring is a DPV monitor control
+    assert str(V1TAX["3.5"]) in monitoring  # post-deployment monitoring is a DPV monitor control
 
 
-@pytest.mark.parametrize("risk", [str(NEXUS["mit-ai-risk-domain-2"]), str(RDOM["3.1"]), str(NEXUS["mit-ai-risk-subdomain-6.6"])])
+@pytest.mark.parametrize(
+    "risk", [str(NEXUS["mit-ai-risk-domain-2"]), str(RDOM["3.1"]), str(NEXUS["mit-ai-risk-subdomain-6.6"])]
+)
 def test_align_risk_domain_mitigations_given_by_the_mit_or_nexus_iri(settings, files, risk):
     rows = run(settings, "align-risk-domain-mitigations", risk=risk)
     identity = {r["o"]: r["s"] for r in ROWS if r["set"] == "vocabularies-to-nexus"}
@@ -171,11 +216,15 @@ def test_align_risk_domain_mitigations_given_by_the_mit_or_nexus_iri(settings, f
 @pytest.mark.parametrize("category", ["v1tax:3.5", "mtax:2.3.3", "v1tax:1"])
 def test_align_nist_actions_in_category_beside_the_mit_mitigations(settings, files, category):
     rows = run(settings, "align-nist-actions-in-category", category=category)
-    iri = queries.iri(category).value
+    iri = named.iri(category).value
     classified_in = {str(c) for c in below(files, iri)}
-    for r in ROWS:      # v1 categories mapped to the category (or below it) by the v1 -> v2 set
-        if r["set"] == "mit-v1-to-mitigation-taxonomy" and r["p"] != str(SKOS.broadMatch) and \
-                r["p"] != str(SKOS.relatedMatch) and r["o"] in classified_in:
+    for r in ROWS:  # v1 categories mapped to the category (or below it) by the v1 -> v2 set
+        if (
+            r["set"] == "mit-v1-to-mitigation-taxonomy"
+            and r["p"] != str(SKOS.broadMatch)
+            and r["p"] != str(SKOS.relatedMatch)
+            and r["o"] in classified_in
+        ):
             classified_in.add(r["s"])
     classified = {str(m) for c in classified_in for m in files.subjects(AIRM.mitigationCategory, URIRef(c))}
     matched = {r["s"]: r["o"] for r in ROWS if r["set"] == "mit-v1-to-nist-ai-600-1"}

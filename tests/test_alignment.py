@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
 
 from kg import align, api
-from kg.errors import InputError, Inconsistent, ValidationFailed
+from kg.errors import Inconsistent, InputError, ValidationFailed
 from kg.generate import extract, mappings, nist
-from kg.namespaces import ACTOR, AIRM, KG, VS
-from kg.shacl import validate_graphs
+from kg.namespaces import ACTOR, AIRM, KG, NS, VS
+from kg.shacl.validation import validate_graphs
 
 from conftest import ROOT, project_settings
 
@@ -27,8 +28,8 @@ DPV = Namespace("https://w3id.org/dpv#")
 RISK = Namespace("https://w3id.org/dpv/risk#")
 AI = Namespace("https://w3id.org/dpv/ai#")
 TECH = Namespace("https://w3id.org/dpv/tech#")
-SSSOM = Namespace(align.SSSOM)
-PAV = Namespace(align.PAV)
+SSSOM = Namespace(NS.sssom)
+PAV = Namespace(NS.pav)
 VOID = Namespace("http://rdfs.org/ns/void#")
 AIRMSH = Namespace("https://w3id.org/airm-kg/shapes#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -46,10 +47,28 @@ LOGICAL = {
     (AIRM.addressesRisk, RDFS.subPropertyOf, AIRO.modifiesRiskConcept),
 }
 # What a logical target may entail, and what it must never reach.
-ALLOWED_ANCESTORS = {AIRO.RiskControl, RISK.RiskControl, DPV.RiskMitigationMeasure,
-                     DPV.TechnicalOrganisationalMeasure, AIRO.RiskConcept, DPV.RiskConcept, AIRO.modifiesRiskConcept}
-FORBIDDEN = {RDFS.Class, OWL.Class, TECH.LifecycleStage, AI.LifecycleStage, RISK.RiskManagement, RISK.RiskSource,
-             AIRO.AISystem, AIRO.AIComponent, AI.AISystem, DPV.Technology, AIRO.Stakeholder}
+ALLOWED_ANCESTORS = {
+    AIRO.RiskControl,
+    RISK.RiskControl,
+    DPV.RiskMitigationMeasure,
+    DPV.TechnicalOrganisationalMeasure,
+    AIRO.RiskConcept,
+    DPV.RiskConcept,
+    AIRO.modifiesRiskConcept,
+}
+FORBIDDEN = {
+    RDFS.Class,
+    OWL.Class,
+    TECH.LifecycleStage,
+    AI.LifecycleStage,
+    RISK.RiskManagement,
+    RISK.RiskSource,
+    AIRO.AISystem,
+    AIRO.AIComponent,
+    AI.AISystem,
+    DPV.Technology,
+    AIRO.Stakeholder,
+}
 
 
 def parse(*paths) -> Graph:
@@ -65,6 +84,7 @@ def extracts() -> Graph:
 
 
 # --- the modules are documented like the core ontology ----------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_module_header(name):
@@ -87,7 +107,9 @@ def test_every_new_term_has_label_definition_status_and_is_defined_by(name):
     assert terms
     core = parse(ROOT / "ontology" / "airm.ttl")
     for term in terms:
-        missing = [p for p in (RDFS.label, SKOS.definition, VS.term_status, RDFS.isDefinedBy) if g.value(term, p) is None]
+        missing = [
+            p for p in (RDFS.label, SKOS.definition, VS.term_status, RDFS.isDefinedBy) if g.value(term, p) is None
+        ]
         assert not missing, f"{term} lacks {missing}"
         assert sum((term, RDF.type, k) in g for k in KINDS) == 1
         assert (term, None, None) not in core, f"{term} is defined in ontology/airm.ttl already"
@@ -107,11 +129,24 @@ def test_every_property_the_mapping_graphs_use_is_declared_once():
 
 # --- the logical layer ----------------------------------------------------------------------------------
 
+
 def test_the_logical_axioms_are_the_few_checked_ones():
     g = parse(MODULES["alignment"], MODULES["nist"])
-    foreign = {(s, p, o) for s, p, o in g if p in (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass,
-                                                   OWL.equivalentProperty, OWL.sameAs, RDFS.domain, RDFS.range)
-               and align.module_of(str(o)) is not None}
+    foreign = {
+        (s, p, o)
+        for s, p, o in g
+        if p
+        in (
+            RDFS.subClassOf,
+            RDFS.subPropertyOf,
+            OWL.equivalentClass,
+            OWL.equivalentProperty,
+            OWL.sameAs,
+            RDFS.domain,
+            RDFS.range,
+        )
+        and align.module_of(str(o)) is not None
+    }
     assert foreign == LOGICAL
 
 
@@ -127,18 +162,26 @@ def test_each_logical_axiom_says_why_and_points_to_its_mapping_record():
     records = parse(ROOT / "ontology" / "mappings" / "airm-ontology-alignment.ttl")
     annotated = set()
     for ax in g.subjects(RDF.type, OWL.Axiom):
-        triple = (g.value(ax, OWL.annotatedSource), g.value(ax, OWL.annotatedProperty), g.value(ax, OWL.annotatedTarget))
+        triple = (
+            g.value(ax, OWL.annotatedSource),
+            g.value(ax, OWL.annotatedProperty),
+            g.value(ax, OWL.annotatedTarget),
+        )
         assert triple in g and triple in LOGICAL
         assert "Checked" in str(g.value(ax, RDFS.comment))
         record = g.value(ax, RDFS.seeAlso)
-        assert (records.value(record, AIRM.mappingSubject), records.value(record, AIRM.mappingPredicate),
-                records.value(record, AIRM.mappingObject)) == triple
+        assert (
+            records.value(record, AIRM.mappingSubject),
+            records.value(record, AIRM.mappingPredicate),
+            records.value(record, AIRM.mappingObject),
+        ) == triple
         annotated.add(triple)
     assert annotated == LOGICAL
 
 
 def _ancestors(g: Graph, term: URIRef) -> set:
-    out, todo = set(), [term]
+    out: set[Node] = set()
+    todo: list[Node] = [term]
     while todo:
         t = todo.pop()
         for p in (RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range):
@@ -175,6 +218,7 @@ def test_no_airm_term_is_typed_with_or_made_a_subclass_of_a_metaclass_or_ai_syst
 
 # --- the extracts -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", align.EXTRACTS)
 def test_extract_header_names_origin_licence_and_rights(name):
     g = parse(EXTRACTS[name])
@@ -182,9 +226,12 @@ def test_extract_header_names_origin_licence_and_rights(name):
     assert (onto, RDF.type, OWL.Ontology) in g
     for p in (DCTERMS.license, DCTERMS.source, DCTERMS.rights, DCTERMS.title, RDFS.comment, OWL.versionInfo):
         assert g.value(onto, p) is not None, p
-    expected = {"airo": "https://creativecommons.org/licenses/by/4.0/", "vair": "https://creativecommons.org/licenses/by/4.0/",
-                "dpv": "https://www.w3.org/copyright/document-license-2023/",
-                "nexus": "https://www.apache.org/licenses/LICENSE-2.0"}[name]
+    expected = {
+        "airo": "https://creativecommons.org/licenses/by/4.0/",
+        "vair": "https://creativecommons.org/licenses/by/4.0/",
+        "dpv": "https://www.w3.org/copyright/document-license-2023/",
+        "nexus": "https://www.apache.org/licenses/LICENSE-2.0",
+    }[name]
     assert {str(o) for o in g.objects(onto, DCTERMS.license)} == {expected}
 
 
@@ -238,8 +285,13 @@ def _foreign_iris(g: Graph) -> set[str]:
 
 def test_every_foreign_iri_we_use_exists_in_its_shipped_ontology_and_is_extracted(extracts):
     """Offline: against the copies in data/sources/, never the network."""
-    ours = [*MODULES.values(), ROOT / "ontology" / "airm.ttl", *(ROOT / "ontology" / "mappings").glob("*.ttl"),
-            *(ROOT / "ontology" / "vocab").glob("*.ttl"), *(ROOT / "data").glob("*.ttl")]
+    ours = [
+        *MODULES.values(),
+        ROOT / "ontology" / "airm.ttl",
+        *(ROOT / "ontology" / "mappings").glob("*.ttl"),
+        *(ROOT / "ontology" / "vocab").glob("*.ttl"),
+        *(ROOT / "data").glob("*.ttl"),
+    ]
     used = set().union(*(_foreign_iris(parse(p)) for p in ours))
     assert len(used) > 150
     assert align.undefined(ROOT, used) == []
@@ -250,6 +302,7 @@ def test_every_foreign_iri_we_use_exists_in_its_shipped_ontology_and_is_extracte
 def test_the_shipped_copies_are_the_files_the_readme_lists():
     readme = (ROOT / "data" / "sources" / "README.md").read_text(encoding="utf-8")
     import hashlib
+
     for m in align.MODULES:
         for rel in m.files:
             local = rel.removeprefix("data/sources/")
@@ -260,15 +313,19 @@ def test_the_shipped_copies_are_the_files_the_readme_lists():
 def test_generated_alignment_files_are_the_generators_output():
     """tests/test_generate.py covers ontology/vocab and data/; this covers ontology/imports and
     ontology/mappings (and data/nist-ai-600-1.ttl once more)."""
-    from kg.fmt import canonical_turtle
+    from kg.rdf.canonical import canonical_turtle
+
     produced = {rel: graph for module in (extract, mappings, nist) for rel, graph in module.build(ROOT).items()}
     for rel, graph in produced.items():
         assert (ROOT / rel).read_text(encoding="utf-8") == canonical_turtle(graph), f"{rel} is stale: run `kg generate`"
-    committed = {p.relative_to(ROOT).as_posix() for d in ("imports", "mappings") for p in (ROOT / "ontology" / d).glob("*.ttl")}
+    committed = {
+        p.relative_to(ROOT).as_posix() for d in ("imports", "mappings") for p in (ROOT / "ontology" / d).glob("*.ttl")
+    }
     assert committed == {rel for rel in produced if rel.startswith("ontology/")}
 
 
 # --- the generators refuse what would break the alignment -------------------------------------------------
+
 
 @pytest.fixture
 def root_copy(tmp_path):
@@ -297,13 +354,15 @@ def test_generating_a_mapping_to_an_absent_iri_fails(root_copy):
 
 def test_a_term_list_entry_absent_from_its_ontology_fails(root_copy):
     with (root_copy / "ontology" / "imports" / "term-lists" / "vair.txt").open("a") as f:
-        f.write("vair:API\n")     # exists only in VAIR's stray owlapi namespace
+        f.write("vair:API\n")  # exists only in VAIR's stray owlapi namespace
     with pytest.raises(InputError, match=r"vair#API"):
         extract.build(root_copy)
 
 
 def test_a_logical_mapping_without_its_axiom_fails(root_copy):
-    _edit(root_copy / "ontology" / "alignment.ttl", "airo:RiskControl ,\n        risk:RiskControl ;", "airo:RiskControl ;")
+    _edit(
+        root_copy / "ontology" / "alignment.ttl", "airo:RiskControl ,\n        risk:RiskControl ;", "airo:RiskControl ;"
+    )
     with pytest.raises(InputError, match=r"not an axiom of ontology/alignment.ttl"):
         mappings.build(root_copy)
 
@@ -320,15 +379,20 @@ def test_owl_equivalence_is_refused_as_a_mapping_predicate(root_copy):
 
 SHAPES = parse(ROOT / "shapes" / "airm-alignment-shapes.ttl")
 SET = KG["mappings/actor-alignment"]
-M1 = KG["mapping/actor-alignment/001"]            # actor:developer skos:closeMatch airo:AIDeveloper
+M1 = KG["mapping/actor-alignment/001"]  # actor:developer skos:closeMatch airo:AIDeveloper
 NM = KG["mitigation/test-nist"]
 TASK, SUB = nist.task_iri("TEVV"), nist.NISTSUB["MS-2.7"]
 
 
 @pytest.fixture(scope="module")
 def fixture() -> Graph:
-    g = parse(MODULES["alignment"], ROOT / "ontology" / "mappings" / "actor-alignment.ttl",
-              ROOT / "ontology" / "vocab" / "actor.ttl", EXTRACTS["airo"], EXTRACTS["dpv"])
+    g = parse(
+        MODULES["alignment"],
+        ROOT / "ontology" / "mappings" / "actor-alignment.ttl",
+        ROOT / "ontology" / "vocab" / "actor.ttl",
+        EXTRACTS["airo"],
+        EXTRACTS["dpv"],
+    )
     g.add((NM, RDF.type, AIRM.Mitigation))
     g.add((NM, AIRM.aiActorTask, TASK))
     g.add((TASK, RDF.type, AIRM.AIActorTask))
@@ -364,8 +428,13 @@ def _all(*fs):
 
 CASES = [
     Case("no subject", "Mapping-subject", M1, _rm(M1, AIRM.mappingSubject), ("MappingTriple-recorded",)),
-    Case("owl:sameAs", "Mapping-predicate", M1, _set(M1, AIRM.mappingPredicate, OWL.sameAs),
-         ("Mapping-stated", "MappingTriple-recorded")),
+    Case(
+        "owl:sameAs",
+        "Mapping-predicate",
+        M1,
+        _set(M1, AIRM.mappingPredicate, OWL.sameAs),
+        ("Mapping-stated", "MappingTriple-recorded"),
+    ),
     Case("two objects", "Mapping-object", M1, _add((M1, AIRM.mappingObject, AIRO.AIUser)), ("Mapping-stated",)),
     Case("not SEMAPV", "Mapping-justification", M1, _set(M1, SSSOM.mapping_justification, KG["agent/x"])),
     Case("confidence 1.5", "Mapping-confidence", M1, _set(M1, SSSOM.confidence, Literal(1.5, datatype=XSD.double))),
@@ -373,24 +442,61 @@ CASES = [
     Case("no author", "Mapping-author", M1, _rm(M1, PAV.authoredBy)),
     Case("date as text", "Mapping-date", M1, _set(M1, DCTERMS.created, Literal("23 Nov 2026"))),
     Case("no set", "Mapping-inDataset", M1, _rm(M1, VOID.inDataset), ("MappingSet-count-matches",)),
-    Case("untyped subject", "Mapping-subject-exists", M1, _all(
-        _set(M1, AIRM.mappingSubject, ACTOR.nobody), _rm(ACTOR.developer, SKOS.closeMatch, AIRO.AIDeveloper),
-        _add((ACTOR.nobody, SKOS.closeMatch, AIRO.AIDeveloper)))),
-    Case("absent foreign object", "Mapping-object-exists", M1, _all(
-        _set(M1, AIRM.mappingObject, AIRO.AIDevelopper), _rm(ACTOR.developer, SKOS.closeMatch, AIRO.AIDeveloper),
-        _add((ACTOR.developer, SKOS.closeMatch, AIRO.AIDevelopper)))),
-    Case("foreign object typed outside the extracts", "Mapping-object-exists", M1, _all(
-        _set(M1, AIRM.mappingObject, DPV.Invented), _rm(ACTOR.developer, SKOS.closeMatch, AIRO.AIDeveloper),
-        _add((ACTOR.developer, SKOS.closeMatch, DPV.Invented), (DPV.Invented, RDF.type, OWL.Class)))),
+    Case(
+        "untyped subject",
+        "Mapping-subject-exists",
+        M1,
+        _all(
+            _set(M1, AIRM.mappingSubject, ACTOR.nobody),
+            _rm(ACTOR.developer, SKOS.closeMatch, AIRO.AIDeveloper),
+            _add((ACTOR.nobody, SKOS.closeMatch, AIRO.AIDeveloper)),
+        ),
+    ),
+    Case(
+        "absent foreign object",
+        "Mapping-object-exists",
+        M1,
+        _all(
+            _set(M1, AIRM.mappingObject, AIRO.AIDevelopper),
+            _rm(ACTOR.developer, SKOS.closeMatch, AIRO.AIDeveloper),
+            _add((ACTOR.developer, SKOS.closeMatch, AIRO.AIDevelopper)),
+        ),
+    ),
+    Case(
+        "foreign object typed outside the extracts",
+        "Mapping-object-exists",
+        M1,
+        _all(
+            _set(M1, AIRM.mappingObject, DPV.Invented),
+            _rm(ACTOR.developer, SKOS.closeMatch, AIRO.AIDeveloper),
+            _add((ACTOR.developer, SKOS.closeMatch, DPV.Invented), (DPV.Invented, RDF.type, OWL.Class)),
+        ),
+    ),
     Case("triple not stated", "Mapping-stated", M1, _rm(ACTOR.developer, SKOS.closeMatch, AIRO.AIDeveloper)),
-    Case("triple without record", "MappingTriple-recorded", ACTOR.user, _add((ACTOR.user, SKOS.exactMatch, AIRO.AIUser))),
+    Case(
+        "triple without record", "MappingTriple-recorded", ACTOR.user, _add((ACTOR.user, SKOS.exactMatch, AIRO.AIUser))
+    ),
     Case("no title", "MappingSet-title", SET, _rm(SET, DCTERMS.title)),
     Case("no licence", "MappingSet-license", SET, _rm(SET, DCTERMS.license)),
-    Case("count as text", "MappingSet-count", SET, _set(SET, AIRM.mappingCount, Literal("12")), ("MappingSet-count-matches",)),
-    Case("stale count", "MappingSet-count-matches", SET, _set(SET, AIRM.mappingCount, Literal(13, datatype=XSD.integer))),
+    Case(
+        "count as text",
+        "MappingSet-count",
+        SET,
+        _set(SET, AIRM.mappingCount, Literal("12")),
+        ("MappingSet-count-matches",),
+    ),
+    Case(
+        "stale count", "MappingSet-count-matches", SET, _set(SET, AIRM.mappingCount, Literal(13, datatype=XSD.integer))
+    ),
     Case("task is an actor", "Mitigation-aiActorTask", NM, _set(NM, AIRM.aiActorTask, ACTOR.developer)),
-    Case("two subcategories", "Mitigation-airmfSubcategory", NM, _add(
-        (NM, AIRM.airmfSubcategory, nist.NISTSUB["MS-2.8"]), (nist.NISTSUB["MS-2.8"], RDF.type, AIRM.AIRMFCategory))),
+    Case(
+        "two subcategories",
+        "Mitigation-airmfSubcategory",
+        NM,
+        _add(
+            (NM, AIRM.airmfSubcategory, nist.NISTSUB["MS-2.8"]), (nist.NISTSUB["MS-2.8"], RDF.type, AIRM.AIRMFCategory)
+        ),
+    ),
 ]
 
 
@@ -415,9 +521,11 @@ def test_each_break_is_reported_by_its_shape(case, fixture):
     assert hits, report
     assert {_local(v.shape) for v in results} <= {case.shape, *case.also}, report
     assert all(v.severity == "Violation" and not re.search(r"\{[$?]\w+\}", v.message) for v in hits)
-    if SHAPES.value(AIRMSH[case.shape], SH.sparql) is not None:      # the reference engine agrees
+    if SHAPES.value(AIRMSH[case.shape], SH.sparql) is not None:  # the reference engine agrees
         reference = validate_graphs(g, SHAPES, engine="pyshacl")
-        assert sorted((v.focus, v.shape, v.message) for v in reference) == sorted((v.focus, v.shape, v.message) for v in results)
+        assert sorted((v.focus, v.shape, v.message) for v in reference) == sorted(
+            (v.focus, v.shape, v.message) for v in results
+        )
 
 
 def test_every_alignment_shape_is_exercised():
@@ -427,6 +535,7 @@ def test_every_alignment_shape_is_exercised():
 
 
 # --- kg build refuses a mapping to an absent IRI (SHACL) or an inconsistent alignment (HermiT) ---------
+
 
 @pytest.mark.slow
 def test_build_fails_on_a_mapping_to_an_iri_no_shipped_ontology_defines(project_copy):
@@ -443,14 +552,17 @@ def test_build_fails_on_a_mapping_to_an_iri_no_shipped_ontology_defines(project_
 def test_build_fails_when_an_alignment_axiom_makes_the_data_inconsistent(project_copy):
     path = project_copy / "ontology" / "alignment.ttl"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text + "\nairm:Mitigation rdfs:subClassOf airo:Risk .\nairo:Risk owl:disjointWith airo:RiskControl .\n",
-                    encoding="utf-8")
+    path.write_text(
+        text + "\nairm:Mitigation rdfs:subClassOf airo:Risk .\nairo:Risk owl:disjointWith airo:RiskControl .\n",
+        encoding="utf-8",
+    )
     settings = project_settings(root=project_copy, build_dir=project_copy / "build", reasoner=True)
     with pytest.raises(Inconsistent):
         api.build(settings)
 
 
 # --- what HermiT infers with the module loaded ------------------------------------------------------------
+
 
 def _tbox() -> Graph:
     return parse(ROOT / "ontology" / "airm.ttl", *MODULES.values(), *EXTRACTS.values())
@@ -463,12 +575,20 @@ def test_hermit_infers_the_dpv_and_airo_types_of_mitigations_and_risks():
     g.add((m, RDF.type, AIRM.Mitigation))
     g.add((r, RDF.type, AIRM.Risk))
     g.add((m, AIRM.addressesRisk, r))
-    result = align.reasoner_inferences(g, [str(AIRM.Mitigation), str(AIRM.Risk), str(AIRM.RiskCategory),
-                                           str(AIRM.LifecycleStage), str(AIRM.Actor)], [str(m), str(r)])
+    result = align.reasoner_inferences(
+        g,
+        [str(AIRM.Mitigation), str(AIRM.Risk), str(AIRM.RiskCategory), str(AIRM.LifecycleStage), str(AIRM.Actor)],
+        [str(m), str(r)],
+    )
     assert result["consistent"]
     sup = {k: set(v) for k, v in result["superclasses"].items()}
-    assert sup[str(AIRM.Mitigation)] == {str(AIRO.RiskControl), str(RISK.RiskControl), str(DPV.RiskMitigationMeasure),
-                                         str(DPV.TechnicalOrganisationalMeasure), "http://www.w3.org/ns/prov#Entity"}
+    assert sup[str(AIRM.Mitigation)] == {
+        str(AIRO.RiskControl),
+        str(RISK.RiskControl),
+        str(DPV.RiskMitigationMeasure),
+        str(DPV.TechnicalOrganisationalMeasure),
+        "http://www.w3.org/ns/prov#Entity",
+    }
     assert sup[str(AIRM.Risk)] == {str(AIRO.RiskConcept), str(DPV.RiskConcept)}
     assert sup[str(AIRM.RiskCategory)] >= {str(AIRO.RiskConcept), str(DPV.RiskConcept)}
     assert sup[str(AIRM.LifecycleStage)] == {str(SKOS.Concept)}, "SKOS mappings only: no lifecycle metaclass"
@@ -482,7 +602,7 @@ def test_hermit_shows_why_airo_has_lifecycle_phase_is_not_reused():
     """Its domain is AI system or AI component: a mitigation given a lifecycle phase with it becomes one
     of them, which contradicts any statement that mitigations are not AI systems."""
     g = _tbox()
-    g.parse(ROOT / "data" / "sources" / "airo" / "airo.ttl")        # the property with its union domain
+    g.parse(ROOT / "data" / "sources" / "airo" / "airo.ttl")  # the property with its union domain
     m = KG["mitigation/test"]
     g.add((m, RDF.type, AIRM.Mitigation))
     g.add((m, AIRO.hasLifecyclePhase, KG["phase/test"]))

@@ -13,17 +13,27 @@ pytestmark = pytest.mark.slow
 
 
 def test_query_returns_solutions_with_project_prefixes(built_settings):
-    rows = list(kg.query('SELECT ?l WHERE { mtax:1.1.3 skos:prefLabel ?l }', built_settings))
+    rows = list(kg.query("SELECT ?l WHERE { mtax:1.1.3 skos:prefLabel ?l }", built_settings))
     assert [r["l"].value for r in rows] == ["Capability Modification"]
 
 
 def test_query_binds_parameters_safely(built_settings):
-    code = ox.Literal('2.4.1" } UNION { ?x ?y ?z')   # an injection attempt stays a literal
-    rows = list(kg.query("SELECT ?c ?code WHERE { ?c skos:notation ?code }", built_settings,
-                         substitutions={ox.Variable("code"): code}))
+    code = ox.Literal('2.4.1" } UNION { ?x ?y ?z')  # an injection attempt stays a literal
+    rows = list(
+        kg.query(
+            "SELECT ?c ?code WHERE { ?c skos:notation ?code }",
+            built_settings,
+            substitutions={ox.Variable("code"): code},
+        )
+    )
     assert rows == []
-    rows = list(kg.query("SELECT ?c ?code WHERE { ?c skos:notation ?code }", built_settings,
-                         substitutions={ox.Variable("code"): ox.Literal("2.4.1")}))
+    rows = list(
+        kg.query(
+            "SELECT ?c ?code WHERE { ?c skos:notation ?code }",
+            built_settings,
+            substitutions={ox.Variable("code"): ox.Literal("2.4.1")},
+        )
+    )
     assert [r["c"].value for r in rows] == ["https://w3id.org/airm-kg/vocab/mitigation-taxonomy/2.4.1"]
 
 

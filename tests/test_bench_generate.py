@@ -6,10 +6,11 @@ import pyoxigraph as ox
 import pytest
 
 from bench import build, client, compare, generate, report
-from kg import api, infer
+from kg import api
 from kg.config import Settings
 from kg.namespaces import GRAPH
-from kg.queries import load_all
+from kg.pipeline import infer
+from kg.sparql.named import load_all
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,8 @@ def test_growth_and_budget_planning():
     assert build.plan("validate", 1e6, ok, 300) is None
     assert build.plan("validate", 1e6, ok, 100).startswith("skipped: predicted 200 s")
     assert build.plan("reason", 1e6, [{"n": 1e5, "seconds": 9, "status": "over budget"}], 1e9).startswith(
-        "skipped: over budget")
+        "skipped: over budget"
+    )
 
 
 def test_percentile_and_row_count():
@@ -104,10 +106,21 @@ def test_percentile_and_row_count():
 
 def _run(ms: float, qps: float) -> dict:
     q = {"status": "ok", "cold_ms": 2 * ms, "warm_median_ms": ms}
-    return {"started": "t", "sizes": [{
-        "name": "1e4", "build": {"status": "ok", "total_seconds": ms, "group_peak_rss_mb": 100.0,
-                                 "steps": {"parse": {"status": "ok", "seconds": ms}}},
-        "endpoints": {"ours": {"queries": {"a": q}, "throughput": {"1": {"qps": qps}}}}}]}
+    return {
+        "started": "t",
+        "sizes": [
+            {
+                "name": "1e4",
+                "build": {
+                    "status": "ok",
+                    "total_seconds": ms,
+                    "group_peak_rss_mb": 100.0,
+                    "steps": {"parse": {"status": "ok", "seconds": ms}},
+                },
+                "endpoints": {"ours": {"queries": {"a": q}, "throughput": {"1": {"qps": qps}}}},
+            }
+        ],
+    }
 
 
 def test_compare_two_runs():
@@ -120,14 +133,26 @@ def test_report_renders_failures_and_ratios():
     q = {"status": "ok", "rows": 2, "cold_ms": 20.0, "warm_n": 3, "warm_median_ms": 10.0, "warm_p95_ms": 12.0}
     peer = {**q, "cold_ms": 10.0, "warm_median_ms": 5.0}
     sizes = [
-        {"name": "1e4", "data_triples": 10_000,
-         "build": {"status": "ok", "quads": 30_000, "total_seconds": 10.0, "group_peak_rss_mb": 300.0,
-                   "steps": {"parse": {"status": "ok", "seconds": 1.0},
-                             "validate": {"status": "skipped: predicted 500 s > budget 120 s", "seconds": None}}},
-         "endpoints": {"ours": {"status": "ok", "queries": {"a": q}, "throughput": {"1": {"qps": 10.0}}},
-                       "oxigraph": {"status": "ok", "queries": {"a": peer}, "throughput": {"1": {"qps": 20.0}}},
-                       "rdflib": {"status": "skipped (over budget)"}},
-         "mismatches": [{"query": "a", "peer": "oxigraph", "ours": 2, "theirs": 3}]},
+        {
+            "name": "1e4",
+            "data_triples": 10_000,
+            "build": {
+                "status": "ok",
+                "quads": 30_000,
+                "total_seconds": 10.0,
+                "group_peak_rss_mb": 300.0,
+                "steps": {
+                    "parse": {"status": "ok", "seconds": 1.0},
+                    "validate": {"status": "skipped: predicted 500 s > budget 120 s", "seconds": None},
+                },
+            },
+            "endpoints": {
+                "ours": {"status": "ok", "queries": {"a": q}, "throughput": {"1": {"qps": 10.0}}},
+                "oxigraph": {"status": "ok", "queries": {"a": peer}, "throughput": {"1": {"qps": 20.0}}},
+                "rdflib": {"status": "skipped (over budget)"},
+            },
+            "mismatches": [{"query": "a", "peer": "oxigraph", "ours": 2, "theirs": 3}],
+        },
         {"name": "1e5", "data_triples": 100_000, "build": {"status": "failed", "reason": "exit code 1"}},
     ]
     text = report.render({"sizes": sizes})

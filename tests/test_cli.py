@@ -24,8 +24,7 @@ def kg(*args, build_dir=None, root=ROOT, check=False):
     env.update({"KG_ROOT": str(root)})
     if build_dir:
         env["KG_BUILD_DIR"] = str(build_dir)
-    done = subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=300)
+    done = subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True, env=env, timeout=300)
     if check:
         assert done.returncode == 0, done.stderr
     return done
@@ -56,8 +55,12 @@ def test_query_formats_give_the_same_27_v1_categories(build_dir, fmt):
 
 
 def test_construct_query_prints_turtle(build_dir):
-    out = kg("query", "CONSTRUCT { ?c skos:prefLabel ?l } WHERE { ?c skos:notation \"1.1.3\" ; skos:prefLabel ?l }",
-             build_dir=build_dir, check=True).stdout
+    out = kg(
+        "query",
+        'CONSTRUCT { ?c skos:prefLabel ?l } WHERE { ?c skos:notation "1.1.3" ; skos:prefLabel ?l }',
+        build_dir=build_dir,
+        check=True,
+    ).stdout
     triples = list(ox.parse(out.encode(), ox.RdfFormat.TURTLE))
     assert [t.object.value for t in triples] == ["Capability Modification"]
 
@@ -75,9 +78,11 @@ def test_query_before_any_build_says_what_to_do(tmp_path):
 
 def test_validate_reports_file_focus_path_and_message(tmp_path):
     bad = tmp_path / "bad.ttl"
-    bad.write_text('@prefix airm: <https://w3id.org/airm-kg/ontology#> .\n'
-                   '<https://w3id.org/airm-kg/mitigation/orphan> a airm:Mitigation ; '
-                   '<http://www.w3.org/2000/01/rdf-schema#label> "orphan" .\n')
+    bad.write_text(
+        "@prefix airm: <https://w3id.org/airm-kg/ontology#> .\n"
+        "<https://w3id.org/airm-kg/mitigation/orphan> a airm:Mitigation ; "
+        '<http://www.w3.org/2000/01/rdf-schema#label> "orphan" .\n'
+    )
     done = kg("validate", str(bad))
     assert done.returncode == 3
     line = next(li for li in done.stdout.splitlines() if "sourceDocument" in li)

@@ -8,9 +8,10 @@ import csv
 import openpyxl
 import pytest
 
-from kg import api, release
-from kg.curate import export_csv, read
-from kg.curate.columns import DOCUMENT_COLUMNS, MITIGATION_COLUMNS
+from kg import api
+from kg.curate import export, read
+from kg.records.columns import DOCUMENT_COLUMNS, MITIGATION_COLUMNS
+from kg.release import directory
 
 from conftest import built_copy
 
@@ -30,8 +31,12 @@ def exported(built, tmp_path_factory):
         m = list(csv.DictReader(f))
     with documents.open(encoding="utf-8-sig", newline="") as f:
         d = list(csv.DictReader(f))
-    return {"paths": [mitigations, documents], "m": {r["Mitigation_ID"]: r for r in m}, "d": {r["SourceID"]: r for r in d},
-            "order": [r["Mitigation_ID"] for r in m]}
+    return {
+        "paths": [mitigations, documents],
+        "m": {r["Mitigation_ID"]: r for r in m},
+        "d": {r["SourceID"]: r for r in d},
+        "order": [r["Mitigation_ID"] for r in m],
+    }
 
 
 def test_the_files_have_exactly_the_source_columns(built, exported):
@@ -42,10 +47,17 @@ def test_the_files_have_exactly_the_source_columns(built, exported):
     with documents.open(encoding="utf-8-sig", newline="") as f:
         assert next(csv.reader(f)) == list(DOCUMENT_COLUMNS)
     assert exported["order"] == sorted(exported["order"])
-    store = release.current(built).open_store()
-    count = lambda cls: int(next(iter(store.query(  # noqa: E731
-        f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <https://w3id.org/airm-kg/ontology#{cls}> }}",
-        use_default_graph_as_union=True)))["n"].value)
+    store = directory.current(built).open_store()
+    count = lambda cls: int(
+        next(
+            iter(
+                store.query(
+                    f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ ?x a <https://w3id.org/airm-kg/ontology#{cls}> }}",
+                    use_default_graph_as_union=True,
+                )
+            )
+        )["n"].value
+    )
     assert len(exported["m"]) == count("Mitigation") >= 831 + 12
     assert len(exported["d"]) == count("SourceDocument") >= 15
 
@@ -62,17 +74,23 @@ def test_a_seed_record_shows_its_classification_reasoning_stage_actor_and_functi
     row = exported["m"]["shi2024-7a79d1d984c96b88"]
     assert (row["human_classification"], row["llm_classification"]) == ("1.1.3", "")
     assert row["llm_reasoning"] == "Modifies training data composition to remove bias patterns before model learning."
-    assert (row["AILifecycle_Primary"], row["AIActor_Primary"], row["AIRM_Primary"]) == \
-        ("Build and Use Model", "Developer", "Manage")
+    assert (row["AILifecycle_Primary"], row["AIActor_Primary"], row["AIRM_Primary"]) == (
+        "Build and Use Model",
+        "Developer",
+        "Manage",
+    )
     heading = exported["m"]["shi2024-value-misalignment"]
     assert heading["Children"].split(", ") == sorted(
-        m for m, r in exported["m"].items() if r["Parent"] == "shi2024-value-misalignment")
+        m for m, r in exported["m"].items() if r["Parent"] == "shi2024-value-misalignment"
+    )
     assert heading["Children"]
 
 
 def test_documents_list_their_authors_in_order(exported):
     shi = exported["d"]["shi2024"]
-    assert shi["Author list"].startswith("Shi, Dan; Shen, Tianhao; Huang, Yufei") and shi["Author list"].endswith("Xiong, Deyi")
+    assert shi["Author list"].startswith("Shi, Dan; Shen, Tianhao; Huang, Yufei") and shi["Author list"].endswith(
+        "Xiong, Deyi"
+    )
     assert shi["First author"] == "Shi, Dan" and shi["Year"] == "2024"
     organisations = [r["Author list"] for r in exported["d"].values() if "Future of Life Institute" in r["Author list"]]
     assert organisations
@@ -89,22 +107,23 @@ def test_xlsx_holds_the_same_rows(built, exported, tmp_path):
 
 
 def test_importing_the_export_changes_nothing(built, exported):
-    before = release.current(built).id
+    before = directory.current(built).id
     report = api.import_files(exported["paths"], built)
     assert report.status == "unchanged" and not report.errors
-    assert release.current(built).id == before
+    assert directory.current(built).id == before
     assert not (built.root / "data" / "imports").exists()
 
 
 def test_a_text_cell_that_looks_like_a_formula_stays_text(tmp_path):
     row = dict.fromkeys(MITIGATION_COLUMNS, "")
-    row.update({"Mitigation_ID": "X1", "Mitigation_Name": "=HYPERLINK(\"http://evil\")", "Source": "d"})
-    export_csv._xlsx(tmp_path / "x.xlsx", [row], [])
+    row.update({"Mitigation_ID": "X1", "Mitigation_Name": '=HYPERLINK("http://evil")', "Source": "d"})
+    export._xlsx(tmp_path / "x.xlsx", [row], [])
     cell = openpyxl.load_workbook(tmp_path / "x.xlsx")["Mitigations"]["B2"]
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
 
 
-@pytest.mark.parametrize("output, names", [("out", ["out/mitigations.csv", "out/documents.csv"]),
-                                           ("x.csv", ["x.csv", "x-documents.csv"])])
+@pytest.mark.parametrize(
+    "output, names", [("out", ["out/mitigations.csv", "out/documents.csv"]), ("x.csv", ["x.csv", "x-documents.csv"])]
+)
 def test_where_the_tables_go(output, names, tmp_path):
-    assert [p.relative_to(tmp_path).as_posix() for p in export_csv.targets(tmp_path / output, "csv")] == names
+    assert [p.relative_to(tmp_path).as_posix() for p in export.targets(tmp_path / output, "csv")] == names

@@ -1,4 +1,4 @@
-"""The gate before the engine (kg.gate): what it refuses, what it lets through, and that what it lets
+"""The gate before the engine (kg.sparql.gate): what it refuses, what it lets through, and that what it lets
 through at its limits does not crash pyoxigraph (checked in a child process, where a crash is safe)."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from kg import gate
-from kg.gate import DEFAULT, Federated, Refused
+from kg.errors import Federated, Refused
+from kg.sparql import gate
+from kg.sparql.gate import DEFAULT
 
 
 def nested(n: int) -> str:
@@ -59,47 +60,55 @@ def test_refusal_names_the_position():
         gate.check(query)
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
-    "select * where { service <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { SERVICE SILENT <http://example.org/sparql> { ?s ?p ?o } }",
-    r"SELECT * WHERE { \u0053ERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
-    r"SELECT * WHERE { SERV\U00000049CE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
-    "PREFIX x: <http://x/>\nSELECT * WHERE {\n  # a comment\n  SERVICE ?endpoint { ?s ?p ?o } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        "select * where { service <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE SILENT <http://example.org/sparql> { ?s ?p ?o } }",
+        r"SELECT * WHERE { \u0053ERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        r"SELECT * WHERE { SERV\U00000049CE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        "PREFIX x: <http://x/>\nSELECT * WHERE {\n  # a comment\n  SERVICE ?endpoint { ?s ?p ?o } }",
+    ],
+)
 def test_service_refused_even_escaped(query):
     with pytest.raises(Federated, match="SERVICE"):
         gate.check(query)
 
 
-@pytest.mark.parametrize("query", [
-    'SELECT * WHERE { ?s ?p "SERVICE" }',
-    "SELECT ?service WHERE { ?service a <http://x/Service> }",
-    "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }",
-    "PREFIX ex: <http://example.org/>\nSELECT * WHERE { ?s ex:SERVICE ?o }",
-    "SELECT * WHERE { ?s ?p ?o } # SERVICE <http://x/>",
-    "SELECT * WHERE { ?s ?p '''a long\nSERVICE string''' }",
-    r"SELECT * WHERE { ?s ?p '\u0053ERVICE' }",
-    "SELECT * WHERE { ?s ?p ?o FILTER(?o = 'UNION UNION') }",
-    "SELECT * WHERE { ?a (<http://e/p>/<http://e/q>)* ?b . ?b ^<http://e/r>|!(<http://e/s>) ?c }",
-    "SELECT (?x / 2 / 3 / 4 AS ?y) WHERE { VALUES ?x { 1 2 3 } }",
-    nested(DEFAULT.max_depth - 2),
-    unions(DEFAULT.max_unions),
-    path(DEFAULT.max_path - 1),
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT * WHERE { ?s ?p "SERVICE" }',
+        "SELECT ?service WHERE { ?service a <http://x/Service> }",
+        "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }",
+        "PREFIX ex: <http://example.org/>\nSELECT * WHERE { ?s ex:SERVICE ?o }",
+        "SELECT * WHERE { ?s ?p ?o } # SERVICE <http://x/>",
+        "SELECT * WHERE { ?s ?p '''a long\nSERVICE string''' }",
+        r"SELECT * WHERE { ?s ?p '\u0053ERVICE' }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(?o = 'UNION UNION') }",
+        "SELECT * WHERE { ?a (<http://e/p>/<http://e/q>)* ?b . ?b ^<http://e/r>|!(<http://e/s>) ?c }",
+        "SELECT (?x / 2 / 3 / 4 AS ?y) WHERE { VALUES ?x { 1 2 3 } }",
+        nested(DEFAULT.max_depth - 2),
+        unions(DEFAULT.max_unions),
+        path(DEFAULT.max_path - 1),
+    ],
+)
 def test_legitimate_queries_pass(query):
     gate.check(query)
 
 
 def test_named_queries_pass():
-    from kg import queries
-    from tests.conftest import project_settings
-    for query in queries.load_all(queries.directory(project_settings())).values():
+    from kg.sparql import named
+
+    from conftest import project_settings
+
+    for query in named.load_all(named.folder(project_settings())).values():
         gate.check(query.standalone())
 
 
 def test_escapes_are_read_as_sparql_reads_them():
-    assert gate.unescape(r"S\u0045LECT \U0001F600") == "SELECT \U0001F600"
+    assert gate.unescape(r"S\u0045LECT \U0001F600") == "SELECT \U0001f600"
     with pytest.raises(Refused, match="not a character"):
         gate.unescape(r"SELECT * WHERE { ?s ?p '\uD800' }")
 
@@ -107,8 +116,12 @@ def test_escapes_are_read_as_sparql_reads_them():
 # What the gate lets through at its limits must not crash the engine (measured crash points:
 # ~300 nested collections, ~700 path steps, ~10,000 `!`, ~10,000 UNION branches, ~20,000 tokens).
 AT_THE_LIMITS = [
-    nested(DEFAULT.max_depth - 2), collection(DEFAULT.max_depth - 2), bangs(DEFAULT.max_depth - 3),
-    unions(DEFAULT.max_unions), path(DEFAULT.max_path - 1), chain(DEFAULT.max_tokens // 2 - 20),
+    nested(DEFAULT.max_depth - 2),
+    collection(DEFAULT.max_depth - 2),
+    bangs(DEFAULT.max_depth - 3),
+    unions(DEFAULT.max_unions),
+    path(DEFAULT.max_path - 1),
+    chain(DEFAULT.max_tokens // 2 - 20),
 ]
 PROBE = """
 import sys, pyoxigraph as ox

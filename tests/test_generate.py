@@ -28,8 +28,12 @@ VOCAB_FILES = sorted((ROOT / "ontology" / "vocab").glob("*.ttl"))
 
 
 def committed() -> set[str]:
-    files = [*(ROOT / "ontology" / "vocab").glob("*.ttl"), *(ROOT / "data").glob("*.ttl"),
-             *(ROOT / "ontology" / "imports").glob("*.ttl"), *(ROOT / "ontology" / "mappings").glob("*.ttl")]
+    files = [
+        *(ROOT / "ontology" / "vocab").glob("*.ttl"),
+        *(ROOT / "data").glob("*.ttl"),
+        *(ROOT / "ontology" / "imports").glob("*.ttl"),
+        *(ROOT / "ontology" / "mappings").glob("*.ttl"),
+    ]
     return {p.relative_to(ROOT).as_posix() for p in files}
 
 
@@ -63,8 +67,11 @@ def vocab() -> Graph:
 
 
 def tsv_rows() -> list[dict]:
-    lines = [l for l in (NEXUS / "mit_ai_risk_mitigation_mappings.tsv").read_text(encoding="utf-8").splitlines()
-             if not l.startswith("#")]
+    lines = [
+        line
+        for line in (NEXUS / "mit_ai_risk_mitigation_mappings.tsv").read_text(encoding="utf-8").splitlines()
+        if not line.startswith("#")
+    ]
     return list(csv.DictReader(lines, delimiter="\t"))
 
 
@@ -93,8 +100,9 @@ def test_reference_descriptions_are_read_whole():
     for key in ("taxonomy", "lifecycle_stages", "actors", "airm_functions"):
         for entry in ref[key]:
             assert set(entry) <= {"code", "name", "parent", "status", "description", "label"}, entry
-            assert f"description: {entry['description']}}}" in text or \
-                f'description: "{entry["description"]}"}}' in text, entry
+            assert (
+                f"description: {entry['description']}}}" in text or f'description: "{entry["description"]}"}}' in text
+            ), entry
 
 
 def test_every_v2_code_is_a_concept_and_unnamed_codes_stay_unnamed(vocab):
@@ -145,7 +153,7 @@ def test_hierarchy_is_written_both_ways(path):
 
 def test_v1_taxonomy_hierarchy_follows_each_groups_broader(vocab):
     groups = yaml.safe_load((NEXUS / "mit_ai_risk_mitigation_data.yaml").read_text(encoding="utf-8"))["groups"]
-    code = lambda gid: gid.rsplit("-group-", 1)[1]  # noqa: E731
+    code = lambda gid: gid.rsplit("-group-", 1)[1]
     for group in groups:
         expected = {V1TAX[code(b)] for b in group.get("broader") or []}
         assert set(vocab.objects(V1TAX[code(group["id"])], SKOS.broader)) == expected
@@ -175,8 +183,10 @@ def test_v1_counts_per_category_equal_the_tsv(v1):
              airm:classificationMethod cmethod:curator .
           ?m airm:mitigationCategory ?cat .
         } GROUP BY ?cat"""
-    found = {str(row.cat)[len(str(V1TAX)):]: int(row.n)
-             for row in v1.query(query, initNs={"airm": AIRM, "cmethod": CMETHOD})}
+    found = {
+        str(row.cat)[len(str(V1TAX)) :]: int(row.n)
+        for row in v1.query(query, initNs={"airm": AIRM, "cmethod": CMETHOD})
+    }
     assert found == dict(expected)
 
 
@@ -208,10 +218,13 @@ def _sources_copy(tmp_path):
     return tmp_path / "data" / "sources" / "risk-atlas-nexus" / "mit_ai_risk_mitigation_mappings.tsv"
 
 
-@pytest.mark.parametrize("old,new,what", [
-    ("nexus:A0086_Future_of_Life_Institute2024\t", "nexus:A9999_Nowhere\t", "unknown control"),
-    ("mitigation-group-1.1\tBoard", "mitigation-group-9.9\tBoard", "unknown category"),
-])
+@pytest.mark.parametrize(
+    "old,new,what",
+    [
+        ("nexus:A0086_Future_of_Life_Institute2024\t", "nexus:A9999_Nowhere\t", "unknown control"),
+        ("mitigation-group-1.1\tBoard", "mitigation-group-9.9\tBoard", "unknown category"),
+    ],
+)
 def test_a_bad_mapping_row_fails_naming_its_line(tmp_path, old, new, what):
     tsv = _sources_copy(tmp_path)
     text = tsv.read_text(encoding="utf-8")
@@ -226,11 +239,12 @@ def test_a_bad_mapping_row_fails_naming_its_line(tmp_path, old, new, what):
 
 def test_seed_document_authors_in_page_order(seed):
     page = (SEEDS / "000_7a79d1d984c96b88.txt").read_text(encoding="utf-8")
-    line = next(l for l in page.split("\n") if re.fullmatch(r".+; .+ \(\d{4}\)", l))
+    line = next(x for x in page.split("\n") if re.fullmatch(r".+; .+ \(\d{4}\)", x))
     shown = [a.split(", ") for a in line.rsplit(" (", 1)[0].split("; ")]
     authors = list(Collection(seed, seed.value(KG["document/shi2024"], BIBO.authorList)))
-    assert [(str(seed.value(a, FOAF.familyName)), str(seed.value(a, FOAF.givenName))) for a in authors] \
-        == [tuple(s) for s in shown]
+    assert [(str(seed.value(a, FOAF.familyName)), str(seed.value(a, FOAF.givenName))) for a in authors] == [
+        tuple(s) for s in shown
+    ]
     assert set(seed.objects(KG["document/shi2024"], DCTERMS.creator)) == set(authors)
 
 

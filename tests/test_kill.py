@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from kg import api, release
+from kg import api
+from kg.release import directory
+from kg.sparql.execute import solutions
 
 from conftest import built_copy, project_settings
 
@@ -44,14 +46,22 @@ class Build:
     """`kg build -v` in a subprocess; its stderr lines are collected as they come."""
 
     def __init__(self, settings) -> None:
-        self.process = subprocess.Popen([*KG, "build", "-v"], env=env_for(settings), stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [*KG, "build", "-v"],
+            env=env_for(settings),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stderr is not None  # stderr=PIPE
+        self.stderr = self.process.stderr
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
     def _read(self) -> None:
-        for line in self.process.stderr:
+        for line in self.stderr:
             self.lines.append(line.strip())
 
     def saw(self, prefix: str) -> bool:
@@ -61,7 +71,7 @@ class Build:
         self.process.send_signal(signal.SIGKILL)
         code = self.process.wait(timeout=30)
         self.reader.join(timeout=10)
-        self.process.stderr.close()
+        self.stderr.close()
         return code
 
 
@@ -86,23 +96,25 @@ def processes_of(build_dir: Path) -> list[int]:
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if marker in (entry / "environ").read_bytes() and \
-                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            if (
+                marker in (entry / "environ").read_bytes()
+                and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+            ):
                 out.append(int(entry.name))
         except OSError:
             continue
     return out
 
 
-def assert_intact(settings, expected_id: str | None) -> release.Release:
+def assert_intact(settings, expected_id: str | None) -> directory.Release:
     """`current` resolves to a complete release (the expected one, when given) whose files match
     its manifest and whose store opens and answers."""
-    current = release.current(settings)
+    current = directory.current(settings)
     if expected_id is not None:
         assert current.id == expected_id
-    assert release.verify(current) == []
+    assert directory.verify(current) == []
     store = current.open_store()
-    n = next(iter(store.query(COUNT, use_default_graph_as_union=True)))["n"]
+    n = next(iter(solutions(store.query(COUNT, use_default_graph_as_union=True))))["n"]
     assert int(n.value) > 40_000
     return current
 
@@ -135,7 +147,7 @@ def test_killing_the_build_leaves_the_previous_release_serving_and_intact(projec
     code = build.kill()
     assert reached or finished, f"the build never reached {moment!r}: {build.lines}"
     assert not finished or moment == "publishing (manifest written)", f"finished before {moment!r}"
-    if finished:   # it won the race: then the new release must be complete and in service
+    if finished:  # it won the race: then the new release must be complete and in service
         assert code == 0, build.lines
         assert_intact(settings, None)
     else:
@@ -145,12 +157,14 @@ def test_killing_the_build_leaves_the_previous_release_serving_and_intact(projec
         if moment != "publishing (manifest written)":
             assert now.id == before.id, f"killed {moment}: the previous release still serves"
         print(f"killed {moment}: {build.lines[-1] if build.lines else 'no log yet'}; serving {now.id}")
-    assert wait_for(lambda: not processes_of(settings.build_dir), 10, 0.1), \
+    assert wait_for(lambda: not processes_of(settings.build_dir), 10, 0.1), (
         f"the killed build's reasoner and Java died with it: {processes_of(settings.build_dir)}"
+    )
 
     # The next build succeeds and removes what the killed one left behind.
-    done = subprocess.run([*KG, "build", "--no-reasoner"], env=env_for(settings), capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [*KG, "build", "--no-reasoner"], env=env_for(settings), capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     leftovers = [p.name for p in settings.releases_dir.iterdir() if p.name.startswith(".")]
     assert leftovers == [], "no staging directory or lock is left"
@@ -164,25 +178,27 @@ def test_killing_the_build_leaves_the_previous_release_serving_and_intact(projec
 
 def test_only_the_staging_directories_of_dead_builds_are_removed(tmp_path):
     settings = project_settings(root=tmp_path, build_dir=tmp_path / "build")
-    mine = release.staging_dir(settings, "1")
-    code = ("import sys, time\nfrom pathlib import Path\nfrom kg import release\nfrom kg.config import from_env\n"
-            f"release.staging_dir(from_env(environ={{}}, root=Path({str(tmp_path)!r}), "
-            f"build_dir=Path({str(settings.build_dir)!r})), '2')\n"
-            "print('ready', flush=True)\ntime.sleep(60)\n")
+    mine = directory.staging_dir(settings, "1")
+    code = (
+        "import sys, time\nfrom pathlib import Path\nfrom kg.release import directory\nfrom kg.config import from_env\n"
+        f"directory.staging_dir(from_env(environ={{}}, root=Path({str(tmp_path)!r}), "
+        f"build_dir=Path({str(settings.build_dir)!r})), '2')\n"
+        "print('ready', flush=True)\ntime.sleep(60)\n"
+    )
     other = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert other.stdout.readline().strip() == "ready"
         dead = settings.releases_dir / ".tmp-3"
         dead.mkdir()
         (dead / "half-written").write_text("x")
-        assert release.clean_stale(settings) == [dead]
+        assert directory.clean_stale(settings) == [dead]
         assert mine.is_dir() and (settings.releases_dir / ".tmp-2").is_dir(), "running builds keep theirs"
     finally:
         other.kill()
         other.wait()
         other.stdout.close()
-    assert release.clean_stale(settings) == [settings.releases_dir / ".tmp-2"]
-    release.discard(mine)
+    assert directory.clean_stale(settings) == [settings.releases_dir / ".tmp-2"]
+    directory.discard(mine)
     assert sorted(p.name for p in settings.releases_dir.iterdir()) == []
 
 
@@ -202,17 +218,18 @@ def test_publish_puts_everything_on_disk_before_each_rename(tmp_path, monkeypatc
     def replace(src, dst):
         events.append(("replace", str(dst)))
         real_replace(src, dst)
-    monkeypatch.setattr(release.os, "fsync", fsync)
-    monkeypatch.setattr(release.os, "replace", replace)
+
+    monkeypatch.setattr(directory.os, "fsync", fsync)
+    monkeypatch.setattr(directory.os, "replace", replace)
     built = api.build(settings)
     final = settings.releases_dir / built.release_id
     renames = [i for i, e in enumerate(events) if e[0] == "replace"]
     assert [events[i][1] for i in renames] == [str(final), str(settings.current_link)]
-    synced_first = {Path(p).name for kind, p in events[:renames[0]] if kind == "fsync"}
+    synced_first = {Path(p).name for kind, p in events[: renames[0]] if kind == "fsync"}
     assert {"manifest.json", "airm-kg.trig", "airm-kg.nq", "store", f".tmp-{built.release_id}"} <= synced_first
-    assert ("fsync", str(settings.releases_dir)) in events[renames[0]:renames[1]], "the rename is on disk"
-    assert ("fsync", str(settings.build_dir)) in events[renames[1]:], "the switch of `current` is on disk"
-    assert release.verify(release.current(settings)) == []
+    assert ("fsync", str(settings.releases_dir)) in events[renames[0] : renames[1]], "the rename is on disk"
+    assert ("fsync", str(settings.build_dir)) in events[renames[1] :], "the switch of `current` is on disk"
+    assert directory.verify(directory.current(settings)) == []
 
 
 def test_verify_finds_a_damaged_release(tmp_path):
@@ -222,12 +239,12 @@ def test_verify_finds_a_damaged_release(tmp_path):
     (root / "data" / "d.ttl").write_text('<http://x/s> <http://x/p> "v" .\n', encoding="utf-8")
     settings = project_settings(root=root, build_dir=tmp_path / "build", reasoner=False)
     api.build(settings)
-    current = release.current(settings)
-    assert release.verify(current) == []
+    current = directory.current(settings)
+    assert directory.verify(current) == []
     dump = current.dump_path("nquads")
     dump.write_bytes(dump.read_bytes().replace(b'"v"', b'"w"'))
     (current.path / "airm-kg.ttl").unlink()
-    problems = release.verify(current)
+    problems = directory.verify(current)
     assert any("airm-kg.nq: SHA-256 differs" in p for p in problems), problems
     assert any("airm-kg.ttl: missing" in p for p in problems), problems
 
@@ -244,9 +261,14 @@ def free_port() -> int:
 def start_server(settings, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     with log.open("a") as out:
-        process = subprocess.Popen([*KG, "serve"], env=env_for(settings, KG_HOST="127.0.0.1", KG_PORT=str(port)),
-                                   stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [*KG, "serve"],
+            env=env_for(settings, KG_HOST="127.0.0.1", KG_PORT=str(port)),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -257,6 +279,7 @@ def start_server(settings, log: Path) -> tuple[subprocess.Popen, str]:
                 return response.status == 200
         except OSError:
             return False
+
     assert wait_for(up, 60, 0.1), f"the server did not come up: {log.read_text()}"
     return process, url
 
@@ -271,15 +294,17 @@ def stop_group(process: subprocess.Popen) -> None:
 
 
 def sparql(url: str, query: str, timeout: float = 30) -> dict:
-    request = urllib.request.Request(f"{url}/sparql?" + urllib.parse.urlencode({"query": query}),
-                                     headers={"Accept": "application/sparql-results+json"})
+    request = urllib.request.Request(
+        f"{url}/sparql?" + urllib.parse.urlencode({"query": query}),
+        headers={"Accept": "application/sparql-results+json"},
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
 
 
 @pytest.mark.slow
 @pytest.mark.server
-def test_killing_the_server_during_a_query_loses_nothing(project, tmp_path):
+def test_killing_the_server_during_a_query_loses_nothing(project, tmp_path) -> None:
     settings = project
     before = assert_intact(settings, None)
     log = tmp_path / "server.log"
@@ -288,11 +313,12 @@ def test_killing_the_server_during_a_query_loses_nothing(project, tmp_path):
         expected = sparql(url, COUNT)["results"]["bindings"][0]["n"]["value"]
         outcome: list = []
 
-        def slow_query() -> None:     # a cross product: runs until the server dies (or its deadline)
+        def slow_query() -> None:  # a cross product: runs until the server dies (or its deadline)
             try:
                 outcome.append(sparql(url, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", 60))
-            except Exception as exc:  # noqa: BLE001 - the connection dies with the server
+            except Exception as exc:
                 outcome.append(exc)
+
         client = threading.Thread(target=slow_query, daemon=True)
         client.start()
         time.sleep(1.0)

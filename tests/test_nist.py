@@ -88,19 +88,26 @@ def test_what_the_source_leaves_out_stays_out(g):
     without = [a["id"] for a in ACTIONS if not a.get("hasRelatedRisk")]
     assert len(without) == 20
     assert all((nist.mitigation_iri(a), AIRM.addressesRisk, None) not in g for a in without)
-    unaddressed = {str(r) for r in g.subjects(RDF.type, AIRM.RiskCategory)} - {str(o) for o in g.objects(None, AIRM.addressesRisk)}
-    assert unaddressed == {str(nist.risk_iri("nist-environmental-impacts")),
-                           str(nist.risk_iri("nist-harmful-bias-and-homogenization"))}
+    unaddressed = {str(r) for r in g.subjects(RDF.type, AIRM.RiskCategory)} - {
+        str(o) for o in g.objects(None, AIRM.addressesRisk)
+    }
+    assert unaddressed == {
+        str(nist.risk_iri("nist-environmental-impacts")),
+        str(nist.risk_iri("nist-harmful-bias-and-homogenization")),
+    }
 
 
 def test_actor_tasks_are_concepts_and_spelling_variants_are_hidden_labels(g):
     names = {t for a in ACTIONS for t in a["hasAiActorTask"]}
     tasks = set(g.subjects(RDF.type, AIRM.AIActorTask))
-    assert len(names) == 15 and len(tasks) == 13        # "third-party entities", "End Users" are variants
+    assert len(names) == 15 and len(tasks) == 13  # "third-party entities", "End Users" are variants
     for a in ACTIONS:
         got = {str(g.value(t, SKOS.prefLabel)) for t in g.objects(nist.mitigation_iri(a["id"]), AIRM.aiActorTask)}
-        hidden = {str(h) for t in g.objects(nist.mitigation_iri(a["id"]), AIRM.aiActorTask)
-                  for h in g.objects(t, SKOS.hiddenLabel)}
+        hidden = {
+            str(h)
+            for t in g.objects(nist.mitigation_iri(a["id"]), AIRM.aiActorTask)
+            for h in g.objects(t, SKOS.hiddenLabel)
+        }
         assert set(a["hasAiActorTask"]) <= got | hidden
     third = nist.task_iri("Third-party entities")
     assert g.value(third, SKOS.hiddenLabel) == Literal("third-party entities", lang="en")
@@ -110,7 +117,9 @@ def test_the_dataset_keeps_origin_and_licence(g):
     ds = nist.DATASET
     assert g.value(ds, DCTERMS.license) == nist.APACHE
     assert "US Government" in str(g.value(ds, DCTERMS.rights))
-    assert all(g.value(nist.mitigation_iri(a["id"]), URIRef("http://rdfs.org/ns/void#inDataset")) == ds for a in ACTIONS)
+    assert all(
+        g.value(nist.mitigation_iri(a["id"]), URIRef("http://rdfs.org/ns/void#inDataset")) == ds for a in ACTIONS
+    )
 
 
 def test_inconsistent_sources_are_refused():
@@ -130,8 +139,11 @@ def test_inconsistent_sources_are_refused():
 
 # --- the MIT v1 controls that are the same actions ---------------------------------------------------
 
+
 def test_the_203_v1_controls_citing_nist_are_matched_one_to_one():
-    controls = yaml.safe_load((NEXUS / "mit_ai_risk_repository_data_controls.yaml").read_text(encoding="utf-8"))["controls"]
+    controls = yaml.safe_load((NEXUS / "mit_ai_risk_repository_data_controls.yaml").read_text(encoding="utf-8"))[
+        "controls"
+    ]
     citing = {c["id"] for c in controls if c.get("hasDocumentation") == ["NIST.AI.600-1"]}
     matches = nist.match_v1_controls(ROOT)
     assert {m.control for m in matches} == citing and len(citing) == 203

@@ -18,8 +18,12 @@ OWN_TERMS = sorted({s for s in G.subjects() if isinstance(s, URIRef) and str(s).
 def test_ontology_header():
     onto = URIRef(ONTOLOGY_IRI)
     assert (onto, RDF.type, OWL.Ontology) in G
-    for p in (OWL.versionIRI, URIRef("http://purl.org/dc/terms/license"), URIRef("http://purl.org/dc/terms/creator"),
-              URIRef("http://purl.org/dc/terms/title")):
+    for p in (
+        OWL.versionIRI,
+        URIRef("http://purl.org/dc/terms/license"),
+        URIRef("http://purl.org/dc/terms/creator"),
+        URIRef("http://purl.org/dc/terms/title"),
+    ):
         assert G.value(onto, p) is not None, p
 
 
@@ -40,8 +44,11 @@ def test_every_used_property_is_declared_exactly_once_as_object_data_or_annotati
         assert len(kinds) == 1, f"{p} declared as {kinds}"
 
 
-@pytest.mark.parametrize("prop", sorted(s for s in G.subjects(RDF.type, OWL.ObjectProperty)
-                                        if str(s).startswith(str(AIRM))), ids=lambda t: t.split("#")[-1])
+@pytest.mark.parametrize(
+    "prop",
+    sorted(s for s in G.subjects(RDF.type, OWL.ObjectProperty) if isinstance(s, URIRef) and s.startswith(str(AIRM))),
+    ids=lambda t: t.split("#")[-1],
+)
 def test_object_properties_have_a_range_and_inverses_are_paired(prop):
     assert G.value(prop, RDFS.range) is not None
     inverse = G.value(prop, OWL.inverseOf)

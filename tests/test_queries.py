@@ -13,19 +13,21 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from kg import queries, sparql
-from kg.errors import InputError, QueryError
+from kg import api
+from kg.errors import InputError, QueryError, UnknownQuery
 from kg.namespaces import ACTOR, AIRM, CMETHOD, FN, KG, MTAX, STAGE, V1TAX
-from kg.sources import collect, parse_rdflib
+from kg.rdf.sources import collect, parse_rdflib
+from kg.sparql import execute, named
 
 ROOT = Path(__file__).resolve().parents[1]
-CATALOGUE = queries.load_all(ROOT / "queries")
+CATALOGUE = named.load_all(ROOT / "queries")
 V1 = URIRef("https://w3id.org/airm-kg/vocab/mit-v1-mitigation-taxonomy")
 V2 = URIRef("https://w3id.org/airm-kg/vocab/mitigation-taxonomy")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 
 
 # --- the query files themselves ---------------------------------------------------------------
+
 
 def test_there_are_at_least_fifteen_named_queries():
     assert len(CATALOGUE) >= 15
@@ -41,7 +43,7 @@ def test_each_query_has_a_title_description_and_only_declared_parameters(name):
         p.bind(p.default)
 
 
-HEADER = '''#+ title: Things
+HEADER = """#+ title: Things
 #+ description: First line,
 #+ description: second line.
 #+ param: code xsd:string "1.1" — the code
@@ -49,58 +51,76 @@ HEADER = '''#+ title: Things
 #+ param: year xsd:gYear — a year
 #+ tags: a, b
 SELECT ?code ?who ?year WHERE { ?x ?p ?code . ?x ?q ?who . ?x ?r ?year }
-'''
+"""
 
 
 def test_header_lines_give_title_description_parameters_and_tags():
-    q = queries.parse(HEADER, "things")
+    q = named.parse(HEADER, "things")
     assert (q.title, q.description, q.tags) == ("Things", "First line, second line.", ("a", "b"))
     assert [(p.name, p.type, p.default, p.description) for p in q.params] == [
-        ("code", "xsd:string", "1.1", "the code"), ("who", "iri", "actor:developer", "the actor"),
-        ("year", "xsd:gYear", None, "a year")]
+        ("code", "xsd:string", "1.1", "the code"),
+        ("who", "iri", "actor:developer", "the actor"),
+        ("year", "xsd:gYear", None, "a year"),
+    ]
     assert q.params[2].required and not q.params[0].required
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("SELECT * WHERE {}", "no `#+ title:`"),
-    ("#+ title: T\n#+ param: x xsd:nope\nSELECT ?x {}", "bad parameter line"),
-    ("#+ title: T\n#+ param: format xsd:string\nSELECT ?format {}", "bad parameter line"),
-    ("#+ title: T\n#+ param: x xsd:string\nSELECT ?y {}", "not used as ?x"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("SELECT * WHERE {}", "no `#+ title:`"),
+        ("#+ title: T\n#+ param: x xsd:nope\nSELECT ?x {}", "bad parameter line"),
+        ("#+ title: T\n#+ param: format xsd:string\nSELECT ?format {}", "bad parameter line"),
+        ("#+ title: T\n#+ param: x xsd:string\nSELECT ?y {}", "not used as ?x"),
+    ],
+)
 def test_bad_headers_are_refused_with_the_reason(text, problem):
     with pytest.raises(InputError, match=re.escape(problem)):
-        queries.parse(text, "bad")
+        named.parse(text, "bad")
 
 
-@pytest.mark.parametrize("type_, raw, term", [
-    ("xsd:string", "red team", ox.Literal("red team")),
-    ("xsd:string", '" } ; DROP ALL #', ox.Literal('" } ; DROP ALL #')),
-    ("xsd:integer", " 42 ", ox.Literal("42", datatype=ox.NamedNode(str(XSD.integer)))),
-    ("xsd:decimal", "0.50", ox.Literal("0.50", datatype=ox.NamedNode(str(XSD.decimal)))),
-    ("xsd:boolean", "Yes", ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))),
-    ("xsd:gYear", "2024", ox.Literal("2024", datatype=ox.NamedNode(str(XSD.gYear)))),
-    ("xsd:date", "2024-12-11", ox.Literal("2024-12-11", datatype=ox.NamedNode(str(XSD.date)))),
-    ("iri", "actor:developer", ox.NamedNode(str(ACTOR.developer))),
-    ("iri", "kg:document/shi2024", ox.NamedNode(str(KG["document/shi2024"]))),
-    ("iri", "<https://example.org/x>", ox.NamedNode("https://example.org/x")),
-    ("iri", "https://example.org/y", ox.NamedNode("https://example.org/y")),
-])
+@pytest.mark.parametrize(
+    "type_, raw, term",
+    [
+        ("xsd:string", "red team", ox.Literal("red team")),
+        ("xsd:string", '" } ; DROP ALL #', ox.Literal('" } ; DROP ALL #')),
+        ("xsd:integer", " 42 ", ox.Literal("42", datatype=ox.NamedNode(str(XSD.integer)))),
+        ("xsd:decimal", "0.50", ox.Literal("0.50", datatype=ox.NamedNode(str(XSD.decimal)))),
+        ("xsd:boolean", "Yes", ox.Literal("true", datatype=ox.NamedNode(str(XSD.boolean)))),
+        ("xsd:gYear", "2024", ox.Literal("2024", datatype=ox.NamedNode(str(XSD.gYear)))),
+        ("xsd:date", "2024-12-11", ox.Literal("2024-12-11", datatype=ox.NamedNode(str(XSD.date)))),
+        ("iri", "actor:developer", ox.NamedNode(str(ACTOR.developer))),
+        ("iri", "kg:document/shi2024", ox.NamedNode(str(KG["document/shi2024"]))),
+        ("iri", "<https://example.org/x>", ox.NamedNode("https://example.org/x")),
+        ("iri", "https://example.org/y", ox.NamedNode("https://example.org/y")),
+    ],
+)
 def test_values_are_bound_as_typed_terms(type_, raw, term):
-    assert queries.Param("p", type_).bind(raw) == term
+    assert named.Param("p", type_).bind(raw) == term
 
 
-@pytest.mark.parametrize("type_, raw", [
-    ("xsd:integer", "ten"), ("xsd:integer", "1.5"), ("xsd:decimal", "NaN"), ("xsd:boolean", "maybe"),
-    ("xsd:gYear", "24"), ("xsd:date", "2024-13-01"), ("iri", "no iri"), ("iri", "x> <y"),
-    ("iri", "developer"), ("iri", 'a:b"c'),
-])
+@pytest.mark.parametrize(
+    "type_, raw",
+    [
+        ("xsd:integer", "ten"),
+        ("xsd:integer", "1.5"),
+        ("xsd:decimal", "NaN"),
+        ("xsd:boolean", "maybe"),
+        ("xsd:gYear", "24"),
+        ("xsd:date", "2024-13-01"),
+        ("iri", "no iri"),
+        ("iri", "x> <y"),
+        ("iri", "developer"),
+        ("iri", 'a:b"c'),
+    ],
+)
 def test_values_not_of_the_type_are_refused(type_, raw):
     with pytest.raises(QueryError, match="expected"):
-        queries.Param("p", type_).bind(raw)
+        named.Param("p", type_).bind(raw)
 
 
 def test_unknown_and_missing_parameters_are_refused():
-    q = queries.parse(HEADER, "things")
+    q = named.parse(HEADER, "things")
     with pytest.raises(QueryError, match="unknown parameter colour"):
         q.substitutions({"colour": "red", "year": "2024"})
     with pytest.raises(QueryError, match="missing required parameter year"):
@@ -111,11 +131,12 @@ def test_unknown_and_missing_parameters_are_refused():
 def test_a_value_cannot_change_the_query():
     """The text of a value is a literal, whatever it contains: nothing is pasted into the query."""
     store = ox.Store()
-    store.add(ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), ox.Literal("v"),
-                      ox.NamedNode("http://x/g")))
-    q = queries.parse('#+ title: T\n#+ param: v xsd:string\nSELECT ?v ?s WHERE { ?s ?p ?v }\n', "t")
-    assert [r["s"].value for r in queries.execute(q, store, {"v": "v"})] == ["http://x/a"]
-    assert list(queries.execute(q, store, {"v": 'v" } UNION { ?s ?p ?o } #'})) == []
+    store.add(
+        ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), ox.Literal("v"), ox.NamedNode("http://x/g"))
+    )
+    q = named.parse("#+ title: T\n#+ param: v xsd:string\nSELECT ?v ?s WHERE { ?s ?p ?v }\n", "t")
+    assert [r["s"].value for r in named.execute(q, store, {"v": "v"})] == ["http://x/a"]
+    assert list(named.execute(q, store, {"v": 'v" } UNION { ?s ?p ?o } #'})) == []
 
 
 def test_standalone_text_fixes_the_parameters_in_a_values_block():
@@ -124,28 +145,32 @@ def test_standalone_text_fixes_the_parameters_in_a_values_block():
     assert "WHERE {\n  VALUES" in text
 
 
-@pytest.mark.parametrize("pairs, expected", [
-    (["a=1", "b = x=y"], {"a": "1", "b": " x=y"}),
-    (["text="], {"text": ""}),
-    ([], {}),
-])
+@pytest.mark.parametrize(
+    "pairs, expected",
+    [
+        (["a=1", "b = x=y"], {"a": "1", "b": " x=y"}),
+        (["text="], {"text": ""}),
+        ([], {}),
+    ],
+)
 def test_cli_assignments(pairs, expected):
-    assert queries.parse_assignments(pairs) == expected
+    assert named.parse_assignments(pairs) == expected
 
 
 def test_cli_assignment_without_equals_is_refused():
     with pytest.raises(QueryError, match="NAME=VALUE"):
-        queries.parse_assignments(["oops"])
+        named.parse_assignments(["oops"])
 
 
 def test_run_named_uses_the_current_release(built_settings):
-    result = queries.run_named("documents-by-year", {}, built_settings)
+    result = api.query_named("documents-by-year", {}, built_settings)
     assert [v.value for v in result.variables] == ["year", "documents", "mitigations"]
-    with pytest.raises(queries.UnknownQuery):
-        queries.run_named("no-such-query", {}, built_settings)
+    with pytest.raises(UnknownQuery):
+        api.query_named("no-such-query", {}, built_settings)
 
 
 # --- each query's answer on the project's data ------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def g() -> Graph:
@@ -157,7 +182,7 @@ def g() -> Graph:
 
 
 def run(store, name: str, **values) -> list[dict]:
-    result = queries.execute(CATALOGUE[name], store, values)
+    result = named.execute(CATALOGUE[name], store, values)
     names = [v.value for v in result.variables]
     return [{n: py(row[n]) for n in names} for row in result]
 
@@ -215,7 +240,9 @@ def notation(g, c) -> str:
 
 @pytest.mark.parametrize("category", [V1TAX["1.2"], V1TAX["3"], MTAX["1"], MTAX["2.4"]])
 def test_mitigations_in_subtree(store, g, category):
-    expected = {(notation(g, c), str(m)) for c in descendants(g, category) for m in g.subjects(AIRM.mitigationCategory, c)}
+    expected = {
+        (notation(g, c), str(m)) for c in descendants(g, category) for m in g.subjects(AIRM.mitigationCategory, c)
+    }
     rows = run(store, "mitigations-in-subtree", category=str(category))
     assert expected and {(r["code"], r["mitigation"]) for r in rows} == expected
     assert {r["category"] for r in rows} == {str(category)}
@@ -223,8 +250,9 @@ def test_mitigations_in_subtree(store, g, category):
 
 @pytest.mark.parametrize("scheme", [V1, V2])
 def test_category_counts(store, g, scheme):
-    expected = {notation(g, c): (len(classified(g, {c})), len(classified(g, descendants(g, c))))
-                for c in in_scheme(g, scheme)}
+    expected = {
+        notation(g, c): (len(classified(g, {c})), len(classified(g, descendants(g, c)))) for c in in_scheme(g, scheme)
+    }
     rows = run(store, "category-counts", scheme=f"<{scheme}>")
     assert {r["code"]: (r["direct_mitigations"], r["subtree_mitigations"]) for r in rows} == expected
 
@@ -247,26 +275,37 @@ def stage_function_cells(g):
 def test_stage_function_matrix(store, g):
     cells = stage_function_cells(g)
     all_stages = in_scheme(g, URIRef(str(STAGE)[:-1]))
-    columns = {"govern": FN.govern, "map": FN.map, "measure": FN.measure, "manage": FN.manage,
-               "unclassified": FN["unable-to-classify"]}
-    expected = {str(s): {**{col: len(cells[s, f]) for col, f in columns.items()},
-                         "mitigations": len({m for (s2, _), ms in cells.items() if s2 == s for m in ms})}
-                for s in all_stages}
+    columns = {
+        "govern": FN.govern,
+        "map": FN.map,
+        "measure": FN.measure,
+        "manage": FN.manage,
+        "unclassified": FN["unable-to-classify"],
+    }
+    expected = {
+        str(s): {
+            **{col: len(cells[s, f]) for col, f in columns.items()},
+            "mitigations": len({m for (s2, _), ms in cells.items() if s2 == s for m in ms}),
+        }
+        for s in all_stages
+    }
     rows = run(store, "stage-function-matrix")
     assert {r["stage"]: {k: r[k] for k in [*columns, "mitigations"]} for r in rows} == expected
-    assert sum(r["mitigations"] for r in rows) >= 3     # the three seed pages' own records
+    assert sum(r["mitigations"] for r in rows) >= 3  # the three seed pages' own records
 
 
 def test_stage_function_gaps(store, g):
     cells = stage_function_cells(g)
     all_functions = in_scheme(g, URIRef(str(FN)[:-1]))
-    expected = {(str(s), str(f)) for s in in_scheme(g, URIRef(str(STAGE)[:-1])) for f in all_functions
-                if not cells[s, f]}
+    expected = {
+        (str(s), str(f)) for s in in_scheme(g, URIRef(str(STAGE)[:-1])) for f in all_functions if not cells[s, f]
+    }
     assert {(r["stage"], r["function"]) for r in run(store, "stage-function-gaps")} == expected
 
 
-@pytest.mark.parametrize("actor, stage", [(ACTOR.developer, STAGE["build-and-use-model"]),
-                                          (ACTOR.deployer, STAGE.deploy)])
+@pytest.mark.parametrize(
+    "actor, stage", [(ACTOR.developer, STAGE["build-and-use-model"]), (ACTOR.deployer, STAGE.deploy)]
+)
 def test_actor_at_stage(store, g, actor, stage):
     expected = {str(m) for m in mitigations(g) if actor in actors(g, m) and stage in stages(g, m)}
     rows = run(store, "actor-at-stage", actor=str(actor), stage=str(stage))
@@ -275,22 +314,28 @@ def test_actor_at_stage(store, g, actor, stage):
 
 @pytest.mark.parametrize("document", [KG["document/shi2024"], KG["document/FLI2024"]])
 def test_document_mitigations(store, g, document):
-    expected = {(str(m), notation(g, g.value(m, AIRM.mitigationCategory)) if g.value(m, AIRM.mitigationCategory) else None)
-                for m in g.subjects(AIRM.sourceDocument, document)}
+    expected = {
+        (str(m), notation(g, g.value(m, AIRM.mitigationCategory)) if g.value(m, AIRM.mitigationCategory) else None)
+        for m in g.subjects(AIRM.sourceDocument, document)
+    }
     rows = run(store, "document-mitigations", document=str(document))
     assert expected and {(r["mitigation"], r["code"]) for r in rows} == expected
 
 
 def test_document_mitigations_of_the_seed_document(store):
     rows = run(store, "document-mitigations")
-    assert len({r["mitigation"] for r in rows}) == 12      # 3 pages' own records + 9 listed siblings
+    assert len({r["mitigation"] for r in rows}) == 12  # 3 pages' own records + 9 listed siblings
 
 
 def test_documents(store, g):
     docs = set(g.subjects(RDF.type, AIRM.SourceDocument))
-    expected = {str(d): (len(set(g.subjects(AIRM.sourceDocument, d))),
-                         len({m for m in g.subjects(AIRM.sourceDocument, d) if g.value(m, AIRM.mitigationCategory)}))
-                for d in docs}
+    expected = {
+        str(d): (
+            len(set(g.subjects(AIRM.sourceDocument, d))),
+            len({m for m in g.subjects(AIRM.sourceDocument, d) if g.value(m, AIRM.mitigationCategory)}),
+        )
+        for d in docs
+    }
     rows = run(store, "documents")
     assert {r["document"]: (r["mitigations"], r["classified_mitigations"]) for r in rows} == expected
 
@@ -302,8 +347,9 @@ def test_documents_by_year(store, g):
             by_year[str(year)][0].add(d)
             by_year[str(year)][1].update(g.subjects(AIRM.sourceDocument, d))
     rows = run(store, "documents-by-year")
-    assert {r["year"]: (r["documents"], r["mitigations"]) for r in rows} == \
-        {y: (len(ds), len(ms)) for y, (ds, ms) in by_year.items()}
+    assert {r["year"]: (r["documents"], r["mitigations"]) for r in rows} == {
+        y: (len(ds), len(ms)) for y, (ds, ms) in by_year.items()
+    }
     assert sum(r["documents"] for r in rows) == len(set(g.subjects(RDF.type, AIRM.SourceDocument)))
 
 
@@ -314,14 +360,16 @@ def disagreements(g, first, second):
         for a in cs:
             for b in cs:
                 ca, cb = g.value(a, AIRM.category), g.value(b, AIRM.category)
-                if (g.value(a, AIRM.classificationMethod), g.value(b, AIRM.classificationMethod)) == (first, second) \
-                        and ca != cb and g.value(ca, SKOS.inScheme) == g.value(cb, SKOS.inScheme):
+                if (
+                    (g.value(a, AIRM.classificationMethod), g.value(b, AIRM.classificationMethod)) == (first, second)
+                    and ca != cb
+                    and g.value(ca, SKOS.inScheme) == g.value(cb, SKOS.inScheme)
+                ):
                     out.add((str(m), notation(g, ca), notation(g, cb)))
     return out
 
 
-@pytest.mark.parametrize("first, second", [(CMETHOD.curator, CMETHOD.classifier),
-                                           (CMETHOD.published, CMETHOD.curator)])
+@pytest.mark.parametrize("first, second", [(CMETHOD.curator, CMETHOD.classifier), (CMETHOD.published, CMETHOD.curator)])
 def test_classification_disagreements_on_the_project_data(store, g, first, second):
     rows = run(store, "classification-disagreements", first=str(first), second=str(second))
     assert {(r["mitigation"], r["firstCode"], r["secondCode"]) for r in rows} == disagreements(g, first, second)
@@ -344,8 +392,9 @@ def test_classification_disagreements_finds_a_disagreement():
     store = ox.Store()
     store.load(DISAGREEMENT.encode(), ox.RdfFormat.TURTLE, to_graph=ox.NamedNode("http://example.org/g"))
     rows = run(store, "classification-disagreements")
-    assert [(r["mitigation"], r["firstCode"], r["secondCode"], r["firstReasoning"]) for r in rows] == \
-        [("http://example.org/m", "1", "2", "by hand")]
+    assert [(r["mitigation"], r["firstCode"], r["secondCode"], r["firstReasoning"]) for r in rows] == [
+        ("http://example.org/m", "1", "2", "by hand")
+    ]
 
 
 def addressing(g, risk) -> set:
@@ -413,8 +462,11 @@ def test_unclassified_mitigations(store, g):
 
 @pytest.mark.parametrize("category", [MTAX["2.4"], V1TAX["3.5"]])
 def test_category_evidence(store, g, category):
-    expected = {(str(m), str(g.value(e, AIRM.quoteText)))
-                for m in classified(g, descendants(g, category)) for e in g.objects(m, AIRM.hasEvidence)}
+    expected = {
+        (str(m), str(g.value(e, AIRM.quoteText)))
+        for m in classified(g, descendants(g, category))
+        for e in g.objects(m, AIRM.hasEvidence)
+    }
     rows = run(store, "category-evidence", category=str(category))
     assert expected and {(r["mitigation"], r["quote"]) for r in rows} == expected
 
@@ -427,8 +479,12 @@ def test_document_headings(store, g):
         while parent is not None:
             parent, n = g.value(parent, AIRM.parentMitigation), n + 1
         return n
-    expected = {(str(m), str(g.value(m, AIRM.parentMitigation)), depth(m))
-                for m in g.subjects(AIRM.sourceDocument, document) if g.value(m, AIRM.parentMitigation)}
+
+    expected = {
+        (str(m), str(g.value(m, AIRM.parentMitigation)), depth(m))
+        for m in g.subjects(AIRM.sourceDocument, document)
+        if g.value(m, AIRM.parentMitigation)
+    }
     rows = run(store, "document-headings", document=str(document))
     assert expected and {(r["mitigation"], r["parent"], r["depth"]) for r in rows} == expected
 
@@ -437,9 +493,11 @@ def test_mitigation_record(store, g):
     m = KG["mitigation/A0086_Future_of_Life_Institute2024"]
     nodes = {m, *g.objects(m, AIRM.hasEvidence), *g.objects(m, AIRM.hasClassification)}
     expected = {(str(s), str(p), str(o)) for s in nodes for p, o in g.predicate_objects(s)}
-    got = {(t.subject.value, t.predicate.value, t.object.value)
-           for t in queries.execute(CATALOGUE["mitigation-record"], store, {})}
-    assert expected <= got                       # what the sources say, plus the inferences
+    got = {
+        (t.subject.value, t.predicate.value, t.object.value)
+        for t in named.execute(CATALOGUE["mitigation-record"], store, {})
+    }
+    assert expected <= got  # what the sources say, plus the inferences
     assert {s for s, _, _ in got} == {str(n) for n in nodes}
 
 
@@ -454,13 +512,14 @@ def test_every_query_answers_the_same_as_its_standalone_text(store):
     """The text the query page shows as an example answers what the named query answers."""
     for name, query in CATALOGUE.items():
         fmt = "ntriples" if query.form in ("CONSTRUCT", "DESCRIBE") else "csv"
-        named = sparql.render(queries.execute(query, store, {}), fmt)
-        standalone = sparql.render(sparql.run_dataset(store, query.standalone()), fmt)
-        assert sorted(named.splitlines()) == sorted(standalone.splitlines()), name
+        answer = execute.render(named.execute(query, store, {}), fmt)
+        standalone = execute.render(execute.run_dataset(store, query.standalone()), fmt)
+        assert sorted(answer.splitlines()) == sorted(standalone.splitlines()), name
 
 
 def test_every_query_is_tested_here():
     import test_align_queries  # the cross-vocabulary queries (queries/align-*.rq) are tested there
+
     names = [*globals(), *vars(test_align_queries)]
     tests = [n.removeprefix("test_").replace("_", "-") for n in names if n.startswith("test_")]
     untested = {q for q in CATALOGUE if not any(t == q or t.startswith(q + "-") for t in tests)}

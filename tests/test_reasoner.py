@@ -33,14 +33,24 @@ def test_the_ontology_alone_is_consistent():
     assert report.consistent and report.unsatisfiable == []
 
 
-@pytest.mark.parametrize("extra, consistent, unsat", [
-    ("<http://x/a> a airm:Mitigation, airm:SourceDocument .", False, []),          # disjoint classes
-    ("<http://x/q> a airm:EvidenceQuote, airm:Risk .", False, []),
-    ("airm:Both a owl:Class ; rdfs:subClassOf airm:Mitigation, airm:Risk .", True,
-     ["https://w3id.org/airm-kg/ontology#Both"]),
-    ("<http://x/m> a airm:Mitigation ; airm:sourceDocument <http://x/d> . <http://x/d> a airm:SourceDocument ;"
-     " <http://purl.org/dc/terms/issued> \"2024\"^^xsd:gYear .", True, []),        # gYear is filtered, not fatal
-])
+@pytest.mark.parametrize(
+    "extra, consistent, unsat",
+    [
+        ("<http://x/a> a airm:Mitigation, airm:SourceDocument .", False, []),  # disjoint classes
+        ("<http://x/q> a airm:EvidenceQuote, airm:Risk .", False, []),
+        (
+            "airm:Both a owl:Class ; rdfs:subClassOf airm:Mitigation, airm:Risk .",
+            True,
+            ["https://w3id.org/airm-kg/ontology#Both"],
+        ),
+        (
+            "<http://x/m> a airm:Mitigation ; airm:sourceDocument <http://x/d> . <http://x/d> a airm:SourceDocument ;"
+            ' <http://purl.org/dc/terms/issued> "2024"^^xsd:gYear .',
+            True,
+            [],
+        ),  # gYear is filtered, not fatal
+    ],
+)
 def test_reasoner_reports(extra, consistent, unsat):
     report = reasoner.check(_with(extra))
     assert report.consistent is consistent

@@ -1,4 +1,4 @@
-"""Serving from a remote SPARQL 1.1 server (kg.remote), against a real Oxigraph server process.
+"""Serving from a remote SPARQL 1.1 server (kg.remote.store), against a real Oxigraph server process.
 
 The `oxigraph` command (PyPI package `oxigraph`, in the test extra) is started on a free port of
 127.0.0.1 over a temporary directory and stopped by its PID. The release is the session's real build
@@ -18,21 +18,23 @@ import urllib.request
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
-from kg import queries, release, remote, sparql, workers
 from kg.describe import Describer
-from kg.engine import Job, QueryTimeout, ResultTooLarge
-from kg.errors import NoRelease, QueryError
+from kg.errors import NoRelease, PublishFailed, QueryError, QueryTimeout, RemoteUnavailable, ResultTooLarge
 from kg.namespaces import DEFAULT_BASE
-from kg.remote import RemoteEngine, RemoteStore, RemoteUnavailable
-
-from web.conftest import free_port, running_server, stop
+from kg.release import directory
+from kg.remote import protocol, publish
+from kg.remote.engine import RemoteEngine
+from kg.remote.store import RemoteStore
+from kg.sparql import execute, named, workers
+from kg.sparql.engine import Job
+from servers import free_port, running_server, stop
 
 pytestmark = pytest.mark.server
 
@@ -44,7 +46,7 @@ BIBO = "http://purl.org/ontology/bibo/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 SEED = DEFAULT_BASE + "graph/data/seed"
 NIST = DEFAULT_BASE + "graph/ontology/nist"
-HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"   # 300⁴ rows to count
+HEAVY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # 300⁴ rows to count
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,12 @@ def oxigraph_server(directory: Path):
     port = free_port()
     log = directory / "oxigraph.log"
     with log.open("w") as out:
-        process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(directory / "db"),
-                                    "--bind", f"127.0.0.1:{port}"],
-                                   stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [OXIGRAPH, "serve", "--location", str(directory / "db"), "--bind", f"127.0.0.1:{port}"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     server = Server(f"http://127.0.0.1:{port}", process.pid)
     try:
         deadline = time.monotonic() + 30
@@ -102,7 +107,7 @@ def oxigraph(tmp_path_factory):
 @pytest.fixture(scope="module")
 def published(oxigraph, current):
     """The session's release published to the module's server (the report of the first publish)."""
-    return remote.publish(current, oxigraph.store, oxigraph.query)
+    return publish.publish(current, oxigraph.store, oxigraph.query)
 
 
 @pytest.fixture
@@ -143,106 +148,147 @@ def rows_of(result):
 
 
 def graph_counts(store) -> dict[str, int]:
-    return remote.release_graphs(store)
+    return publish.release_graphs(store)
 
 
 # --- publishing ------------------------------------------------------------------------------------
+
 
 def test_publish_loads_every_graph_with_its_count(published, oxigraph, current, store):
     expected = graph_counts(store)
     assert published.release_id == current.id and published.graphs == expected and not published.skipped
     with httpx.Client() as client:
-        assert remote.remote_counts(client, oxigraph.query, expected) == expected
-        union = remote.union_graph(DEFAULT_BASE)
-        assert remote.remote_counts(client, oxigraph.query, [union]) == {union: remote.distinct_triples(store)}
-    info = remote.remote_release(oxigraph.query)
+        assert publish.remote_counts(client, oxigraph.query, expected) == expected
+        union = protocol.union_graph(DEFAULT_BASE)
+        assert publish.remote_counts(client, oxigraph.query, [union]) == {union: publish.distinct_triples(store)}
+    info = publish.remote_release(oxigraph.query)
     assert (info.id, info.graphs, info.quads, info.union, info.publishing) == (
-        current.id, expected, len(store), union, "")
+        current.id,
+        expected,
+        len(store),
+        union,
+        "",
+    )
     assert datetime.fromisoformat(info.created) == datetime.fromisoformat(current.manifest["created"])
-    assert info.base == DEFAULT_BASE and datetime.fromisoformat(info.published) <= datetime.now(timezone.utc)
-    assert remote.remote_release_id(oxigraph.query) == current.id
+    assert info.base == DEFAULT_BASE and datetime.fromisoformat(info.published) <= datetime.now(UTC)
+    assert publish.remote_release_id(oxigraph.query) == current.id
 
 
 def test_publishing_the_same_release_again_sends_nothing(published, oxigraph, current):
-    again = remote.publish(current, oxigraph.store, oxigraph.query)
+    again = publish.publish(current, oxigraph.store, oxigraph.query)
     assert again.skipped and again.graphs == published.graphs
     assert "already holds" in again.lines()[0]
 
 
 def test_nothing_published_is_no_release(fresh):
-    assert remote.remote_release_id(fresh.query) is None
+    assert publish.remote_release_id(fresh.query) is None
     with RemoteStore(fresh.query) as empty, pytest.raises(NoRelease, match="kg publish"):
         len(empty)
     with pytest.raises(NoRelease, match="kg publish"):
         run(answer(fresh.query, Job("ASK {}")))
 
 
-def tiny_release(folder: Path, release_id: str, graphs: dict[str, list[ox.Quad]]) -> release.Release:
+def tiny_release(folder: Path, release_id: str, graphs: dict[str, list[ox.Quad]]) -> directory.Release:
     """A release of a few made-up graphs (a store and a manifest, which is all publishing reads)."""
     folder.mkdir(parents=True)
     tiny = ox.Store(str(folder / "store"))
-    tiny.extend([ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(DEFAULT_BASE + "graph/" + name))
-                 for name, quads in graphs.items() for q in quads])
+    tiny.extend(
+        [
+            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(DEFAULT_BASE + "graph/" + name))
+            for name, quads in graphs.items()
+            for q in quads
+        ]
+    )
     tiny.flush()
     del tiny
-    return release.Release(folder, {"id": release_id, "base_iri": DEFAULT_BASE, "created": "2030-01-01T00:00:00+00:00"})
+    return directory.Release(
+        folder, {"id": release_id, "base_iri": DEFAULT_BASE, "created": "2030-01-01T00:00:00+00:00"}
+    )
 
 
 def things(n: int, label: str = "thing") -> list[ox.Quad]:
-    return [ox.Quad(ox.NamedNode(f"{DEFAULT_BASE}test/{i}"), ox.NamedNode(RDF + "value"), ox.Literal(f"{label} {i}"))
-            for i in range(n)]
+    return [
+        ox.Quad(ox.NamedNode(f"{DEFAULT_BASE}test/{i}"), ox.NamedNode(RDF + "value"), ox.Literal(f"{label} {i}"))
+        for i in range(n)
+    ]
 
 
 def test_republishing_a_changed_release_replaces_and_drops_graphs(fresh, tmp_path):
     node = ox.BlankNode()
-    listed = [ox.Quad(ox.NamedNode(DEFAULT_BASE + "test/list"), ox.NamedNode(RDF + "value"), node),
-              ox.Quad(node, ox.NamedNode(RDF + "first"), ox.Literal("first"))]
-    old = tiny_release(tmp_path / "old", "20300101T000000000000Z",
-                       {"same": things(5), "changed": things(4), "dropped": things(3), "listed": listed})
-    new = tiny_release(tmp_path / "new", "20300102T000000000000Z",
-                       {"same": things(5), "changed": things(6, "new"), "added": things(2), "listed": listed})
-    g = lambda name: DEFAULT_BASE + "graph/" + name           # noqa: E731
-    first = remote.publish(old, fresh.store, fresh.query)
-    assert set(first.sent) == {g("same"), g("changed"), g("dropped"), g("listed"), remote.union_graph()}
-    with httpx.Client() as client:        # data of someone else on the same server is not touched
-        client.put(fresh.store, params={"graph": "urn:x-other:graph"}, content=b"<urn:a> <urn:b> <urn:c> .\n",
-                   headers={"Content-Type": "application/n-triples"}).raise_for_status()
+    listed = [
+        ox.Quad(ox.NamedNode(DEFAULT_BASE + "test/list"), ox.NamedNode(RDF + "value"), node),
+        ox.Quad(node, ox.NamedNode(RDF + "first"), ox.Literal("first")),
+    ]
+    old = tiny_release(
+        tmp_path / "old",
+        "20300101T000000000000Z",
+        {"same": things(5), "changed": things(4), "dropped": things(3), "listed": listed},
+    )
+    new = tiny_release(
+        tmp_path / "new",
+        "20300102T000000000000Z",
+        {"same": things(5), "changed": things(6, "new"), "added": things(2), "listed": listed},
+    )
+    g = lambda name: DEFAULT_BASE + "graph/" + name
+    first = publish.publish(old, fresh.store, fresh.query)
+    assert set(first.sent) == {g("same"), g("changed"), g("dropped"), g("listed"), protocol.union_graph()}
+    with httpx.Client() as client:  # data of someone else on the same server is not touched
+        client.put(
+            fresh.store,
+            params={"graph": "urn:x-other:graph"},
+            content=b"<urn:a> <urn:b> <urn:c> .\n",
+            headers={"Content-Type": "application/n-triples"},
+        ).raise_for_status()
 
-    report = remote.publish(new, fresh.store, fresh.query)
+    report = publish.publish(new, fresh.store, fresh.query)
 
     assert report.dropped == [g("dropped")]
-    assert report.sent == [g("added"), g("changed"), remote.union_graph()]     # unchanged graphs stay
-    assert remote.remote_release_id(fresh.query) == new.id
+    assert report.sent == [g("added"), g("changed"), protocol.union_graph()]  # unchanged graphs stay
+    assert publish.remote_release_id(fresh.query) == new.id
     expected = {g("added"): 2, g("changed"): 6, g("listed"): 2, g("same"): 5}
     with httpx.Client() as client:
-        assert remote.remote_project_graphs(client, fresh.query, DEFAULT_BASE) == (
-            set(expected) | {remote.union_graph(), remote.publication_graph()})
-        assert remote.remote_counts(client, fresh.query, expected) == expected
-        assert remote.remote_counts(client, fresh.query, [remote.union_graph()]) == {remote.union_graph(): 13}   # graph/added repeats graph/same
-        assert remote.remote_counts(client, fresh.query, ["urn:x-other:graph"]) == {"urn:x-other:graph": 1}
+        assert publish.remote_project_graphs(client, fresh.query, DEFAULT_BASE) == (
+            set(expected) | {protocol.union_graph(), protocol.publication_graph()}
+        )
+        assert publish.remote_counts(client, fresh.query, expected) == expected
+        assert publish.remote_counts(client, fresh.query, [protocol.union_graph()]) == {
+            protocol.union_graph(): 13
+        }  # graph/added repeats graph/same
+        assert publish.remote_counts(client, fresh.query, ["urn:x-other:graph"]) == {"urn:x-other:graph": 1}
     with RemoteStore(fresh.query) as replica:
-        assert set(replica) == set(new.open_store())           # blank nodes come back as they were
+        assert set(replica) == set(new.open_store())  # blank nodes come back as they were
         assert [q.object.value for q in replica.quads_for_pattern(node, None, None)] == ["first"]
-        rows = sparql.run(replica, "SELECT ?v WHERE { ?s rdf:value ?v FILTER(isLiteral(?v)) }")
-        assert sorted(r["v"].value for r in rows) == sorted([f"thing {i}" for i in range(5)] +
-                                                            [f"new {i}" for i in range(6)])   # the union: once each
+        rows = execute.run(replica, "SELECT ?v WHERE { ?s rdf:value ?v FILTER(isLiteral(?v)) }")
+        assert sorted(r["v"].value for r in rows) == sorted(
+            [f"thing {i}" for i in range(5)] + [f"new {i}" for i in range(6)]
+        )  # the union: once each
 
 
 def test_publish_fails_clearly_when_the_server_refuses_or_is_gone(published, oxigraph, current):
-    with pytest.raises(remote.PublishFailed, match=r"PUT .*/nope\?graph=.* was refused with 404"):
-        remote.publish(current, oxigraph.url + "/nope", oxigraph.query, force=True)
-    assert remote.remote_release_id(oxigraph.query) == current.id        # nothing was changed
+    with pytest.raises(PublishFailed, match=r"PUT .*/nope\?graph=.* was refused with 404"):
+        publish.publish(current, oxigraph.url + "/nope", oxigraph.query, force=True)
+    assert publish.remote_release_id(oxigraph.query) == current.id  # nothing was changed
     port = free_port()
     with pytest.raises(RemoteUnavailable, match=f"127.0.0.1:{port}/query cannot be reached") as caught:
-        remote.publish(current, f"http://127.0.0.1:{port}/store", f"http://user:secret@127.0.0.1:{port}/query")
+        publish.publish(current, f"http://127.0.0.1:{port}/store", f"http://user:secret@127.0.0.1:{port}/query")
     assert "secret" not in str(caught.value)
 
 
 def test_kg_publish_command(published, oxigraph, built_settings):
-    env = {**os.environ, "KG_ROOT": str(built_settings.root), "KG_BUILD_DIR": str(built_settings.build_dir),
-           "KG_SPARQL_ENDPOINT": oxigraph.query, "KG_GSP_ENDPOINT": oxigraph.store}
-    kg = lambda *args, **changes: subprocess.run([str(BIN / "kg"), "publish", *args], env={**env, **changes},  # noqa: E731
-                                                 capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "KG_ROOT": str(built_settings.root),
+        "KG_BUILD_DIR": str(built_settings.build_dir),
+        "KG_SPARQL_ENDPOINT": oxigraph.query,
+        "KG_GSP_ENDPOINT": oxigraph.store,
+    }
+    kg = lambda *args, **changes: subprocess.run(
+        [str(BIN / "kg"), "publish", *args],
+        env={**env, **changes},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     done = kg()
     assert done.returncode == 0 and "already holds" in done.stdout, done.stderr
     missing = kg(KG_GSP_ENDPOINT="")
@@ -253,21 +299,32 @@ def test_kg_publish_command(published, oxigraph, built_settings):
 
 # --- RemoteStore: the same answers as the release's own store -----------------------------------------
 
+
 def patterns(store) -> list[tuple]:
     """Patterns the pages ask, with real terms of the release (blank nodes of an author list too)."""
     mitigation = ox.NamedNode(DEFAULT_BASE + "mitigation/A0001_Bengio2025")
     doc = next(q.subject for q in store.quads_for_pattern(None, ox.NamedNode(BIBO + "authorList"), None))
     cell = next(q.object for q in store.quads_for_pattern(doc, ox.NamedNode(BIBO + "authorList"), None))
-    label = next(q for q in store.quads_for_pattern(mitigation, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), None))
-    return [(mitigation, None, None, None), (None, None, mitigation, None),
-            (mitigation, label.predicate, None, None), (mitigation, label.predicate, label.object, None),
-            (None, label.predicate, label.object, None),
-            (None, RDF_TYPE, ox.NamedNode(AIRM + "SourceDocument"), None),
-            (doc, None, None, None), (cell, None, None, None), (cell, ox.NamedNode(RDF + "first"), None, None),
-            (None, None, None, ox.NamedNode(SEED)), (mitigation, None, None, label.graph_name),
-            (mitigation, None, None, ox.NamedNode(NIST)), (None, None, None, ox.DefaultGraph()),
-            (None, None, None, ox.NamedNode("urn:x-not:a-graph")),
-            (ox.NamedNode(DEFAULT_BASE + "no/such/thing"), None, None, None)]
+    label = next(
+        q for q in store.quads_for_pattern(mitigation, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), None)
+    )
+    return [
+        (mitigation, None, None, None),
+        (None, None, mitigation, None),
+        (mitigation, label.predicate, None, None),
+        (mitigation, label.predicate, label.object, None),
+        (None, label.predicate, label.object, None),
+        (None, RDF_TYPE, ox.NamedNode(AIRM + "SourceDocument"), None),
+        (doc, None, None, None),
+        (cell, None, None, None),
+        (cell, ox.NamedNode(RDF + "first"), None, None),
+        (None, None, None, ox.NamedNode(SEED)),
+        (mitigation, None, None, label.graph_name),
+        (mitigation, None, None, ox.NamedNode(NIST)),
+        (None, None, None, ox.DefaultGraph()),
+        (None, None, None, ox.NamedNode("urn:x-not:a-graph")),
+        (ox.NamedNode(DEFAULT_BASE + "no/such/thing"), None, None, None),
+    ]
 
 
 def test_quads_for_pattern_as_the_embedded_store(remote_store, store):
@@ -285,51 +342,57 @@ def test_len_iteration_and_graphs_as_the_embedded_store(remote_store, store):
 
 
 def test_named_queries_as_the_embedded_store(remote_store, store, built_settings):
-    catalogue = queries.load_all(queries.directory(built_settings))
+    catalogue = named.load_all(named.folder(built_settings))
     assert len(catalogue) > 10
     for name, query in catalogue.items():
-        assert rows_of(queries.execute(query, remote_store, {})) == rows_of(queries.execute(query, store, {})), name
+        assert rows_of(named.execute(query, remote_store, {})) == rows_of(named.execute(query, store, {})), name
 
 
-@pytest.mark.parametrize("query, kwargs", [
-    ("SELECT ?d ?l WHERE { ?d bibo:authorList ?l }", {}),                     # blank nodes in results
-    ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", {}),
-    (f"SELECT (COUNT(*) AS ?n) FROM <{SEED}> WHERE {{ ?s ?p ?o }}", {}),       # the query's own dataset
-    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {"default_graphs": [SEED]}),
-    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {"named_graphs": [SEED]}),   # empty default graph
-    ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", {"named_graphs": [SEED, NIST]}),
-    ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {"default_graphs": ["https://example.org/no-such-graph"]}),
-    ("SELECT ?c ?n WHERE { mtax:1.1.1 skos:prefLabel ?n ; skos:notation ?c }", {}),   # dotted local names
-    ("ASK { ?m a airm:Mitigation }", {}),
-    ("CONSTRUCT { ?d bibo:authorList ?l . ?l rdf:first ?f } WHERE { ?d bibo:authorList ?l . ?l rdf:first ?f }", {}),
-    ("DESCRIBE <https://w3id.org/airm-kg/mitigation/A0001_Bengio2025>", {}),
-])
+@pytest.mark.parametrize(
+    "query, kwargs",
+    [
+        ("SELECT ?d ?l WHERE { ?d bibo:authorList ?l }", {}),  # blank nodes in results
+        ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", {}),
+        (f"SELECT (COUNT(*) AS ?n) FROM <{SEED}> WHERE {{ ?s ?p ?o }}", {}),  # the query's own dataset
+        ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {"default_graphs": [SEED]}),
+        ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {"named_graphs": [SEED]}),  # empty default graph
+        ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", {"named_graphs": [SEED, NIST]}),
+        ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", {"default_graphs": ["https://example.org/no-such-graph"]}),
+        ("SELECT ?c ?n WHERE { mtax:1.1.1 skos:prefLabel ?n ; skos:notation ?c }", {}),  # dotted local names
+        ("ASK { ?m a airm:Mitigation }", {}),
+        ("CONSTRUCT { ?d bibo:authorList ?l . ?l rdf:first ?f } WHERE { ?d bibo:authorList ?l . ?l rdf:first ?f }", {}),
+        ("DESCRIBE <https://w3id.org/airm-kg/mitigation/A0001_Bengio2025>", {}),
+    ],
+)
 def test_queries_as_the_embedded_store(remote_store, store, query, kwargs):
-    assert rows_of(sparql.run_dataset(remote_store, query, **kwargs)) == rows_of(sparql.run_dataset(store, query, **kwargs))
+    assert rows_of(execute.run_dataset(remote_store, query, **kwargs)) == rows_of(
+        execute.run_dataset(store, query, **kwargs)
+    )
 
 
 def test_substitutions_bind_as_the_embedded_store(remote_store, store):
     query = "SELECT ?m ?label ?doc WHERE { ?m rdfs:label ?label ; airm:sourceDocument ?doc }"
     doc = next(q.subject for q in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(AIRM + "SourceDocument")))
     for terms in ({ox.Variable("doc"): doc}, {ox.Variable("label"): ox.Literal('say "no"\n', language="en")}):
-        assert rows_of(sparql.run(remote_store, query, terms)) == rows_of(sparql.run(store, query, terms))
+        assert rows_of(execute.run(remote_store, query, terms)) == rows_of(execute.run(store, query, terms))
     cell = patterns(store)[7][0]
     query = "SELECT ?d ?l WHERE { ?d bibo:authorList ?l }"
-    assert rows_of(sparql.run(remote_store, query, {ox.Variable("l"): cell})) == rows_of(
-        sparql.run(store, query, {ox.Variable("l"): cell}))
+    assert rows_of(execute.run(remote_store, query, {ox.Variable("l"): cell})) == rows_of(
+        execute.run(store, query, {ox.Variable("l"): cell})
+    )
 
 
 def test_the_union_default_graph_has_each_triple_once(remote_store, store):
     """The remote's default graph is the union graph, an RDF graph: a triple stated in several graphs
     counts once there, while the embedded store's union repeats it (docs/deployment.md)."""
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    remote_n = int(next(iter(sparql.run(remote_store, count)))["n"].value)
-    assert remote_n == remote.distinct_triples(store) == len({(q.subject, q.predicate, q.object) for q in store})
+    remote_n = int(next(iter(execute.run(remote_store, count)))["n"].value)
+    assert remote_n == publish.distinct_triples(store) == len({(q.subject, q.predicate, q.object) for q in store})
 
 
 def test_errors_of_the_remote_store(remote_store):
     with pytest.raises(QueryError, match=r"malformed query: .*\n  line 2: "):
-        sparql.run(remote_store, "SELECT * WHERE {\n  ?s ?p ?o FILTER( }")
+        execute.run(remote_store, "SELECT * WHERE {\n  ?s ?p ?o FILTER( }")
     with pytest.raises(QueryError, match="read-only"):
         remote_store.query("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
     port = free_port()
@@ -339,17 +402,28 @@ def test_errors_of_the_remote_store(remote_store):
 
 def test_describe_as_the_embedded_store(remote_store, store):
     embedded, over_remote = Describer(store), Describer(remote_store)
-    few = remote_store.cache_quads == 0           # a round trip per lookup: fewer resources
+    few = remote_store.cache_quads == 0  # a round trip per lookup: fewer resources
     documents = [t.value for t in embedded.instances(AIRM + "SourceDocument")][:4]
-    if few:                                       # one document with an author list
-        documents = [next(q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(BIBO + "authorList"), None))]
-    mitigations = sorted(q.subject.value for q in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(AIRM + "Mitigation")))[:3 if few else 8]
+    if few:  # one document with an author list
+        documents = [
+            next(q.subject.value for q in store.quads_for_pattern(None, ox.NamedNode(BIBO + "authorList"), None))
+        ]
+    mitigations = sorted(
+        q.subject.value for q in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(AIRM + "Mitigation"))
+    )[: 3 if few else 8]
     concept = DEFAULT_BASE + "vocab/mitigation-taxonomy/1.1"
     for iri in documents + mitigations + [concept]:
         a, b = embedded.describe(iri), over_remote.describe(iri)
-        assert (a.kind, a.label, a.extras.get("incoming_truncated")) == (b.kind, b.label, b.extras.get("incoming_truncated"))
-        if "incoming_truncated" in a.extras:      # which 1,000 incoming triples are shown depends on order
-            a.triples, b.triples = [t for t in a.triples if t.subject.value == iri], [t for t in b.triples if t.subject.value == iri]
+        assert (a.kind, a.label, a.extras.get("incoming_truncated")) == (
+            b.kind,
+            b.label,
+            b.extras.get("incoming_truncated"),
+        )
+        if "incoming_truncated" in a.extras:  # which 1,000 incoming triples are shown depends on order
+            a.triples, b.triples = (
+                [t for t in a.triples if t.subject.value == iri],
+                [t for t in b.triples if t.subject.value == iri],
+            )
         assert set(a.triples) == set(b.triples), iri
     authors = [embedded.citation(d)["authors"] for d in documents]
     assert any(authors) and authors == [over_remote.citation(d)["authors"] for d in documents]
@@ -357,21 +431,32 @@ def test_describe_as_the_embedded_store(remote_store, store):
 
 # --- RemoteEngine -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("job", [
-    Job("SELECT ?m ?l WHERE { ?m a airm:Mitigation ; rdfs:label ?l } ORDER BY ?m ?l LIMIT 7"),
-    Job("SELECT ?m ?l WHERE { ?m a airm:Mitigation ; rdfs:label ?l } ORDER BY ?m ?l LIMIT 7", format="csv"),
-    Job("SELECT ?m ?l WHERE { ?m a airm:Mitigation ; rdfs:label ?l } ORDER BY ?m ?l LIMIT 7", format="tsv"),
-    Job("SELECT ?m ?l WHERE { ?m a airm:Mitigation ; rdfs:label ?l } ORDER BY ?m ?l LIMIT 7", format="xml"),
-    Job("SELECT ?d ?l WHERE { ?d bibo:authorList ?l } ORDER BY ?d", format="csv"),
-    Job("ASK { ?m a airm:Mitigation }"),
-    Job("ASK { ?m a airm:Nothing }", format="xml"),
-    Job("CONSTRUCT { ?d bibo:authorList ?l } WHERE { ?d bibo:authorList ?l }", graph_format="ntriples"),
-    Job("DESCRIBE <https://w3id.org/airm-kg/mitigation/A0001_Bengio2025>", graph_format="jsonld"),
-    Job("SELECT ?m ?l WHERE { ?m rdfs:label ?l }", substitutions=(("m", f"<{DEFAULT_BASE}mitigation/A0001_Bengio2025>"),)),
-    Job("SELECT ?c WHERE { mtax:1.1.1 skos:notation ?c }"),
-    Job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graphs=(SEED,)),
-    Job("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g", named_graphs=(SEED, NIST)),
-], ids=lambda job: f"{job.query[:30]}-{job.format}-{job.graph_format}")
+
+@pytest.mark.parametrize(
+    "job",
+    [
+        Job("SELECT ?m ?l WHERE { ?m a airm:Mitigation ; rdfs:label ?l } ORDER BY ?m ?l LIMIT 7"),
+        Job("SELECT ?m ?l WHERE { ?m a airm:Mitigation ; rdfs:label ?l } ORDER BY ?m ?l LIMIT 7", format="csv"),
+        Job("SELECT ?m ?l WHERE { ?m a airm:Mitigation ; rdfs:label ?l } ORDER BY ?m ?l LIMIT 7", format="tsv"),
+        Job("SELECT ?m ?l WHERE { ?m a airm:Mitigation ; rdfs:label ?l } ORDER BY ?m ?l LIMIT 7", format="xml"),
+        Job("SELECT ?d ?l WHERE { ?d bibo:authorList ?l } ORDER BY ?d", format="csv"),
+        Job("ASK { ?m a airm:Mitigation }"),
+        Job("ASK { ?m a airm:Nothing }", format="xml"),
+        Job("CONSTRUCT { ?d bibo:authorList ?l } WHERE { ?d bibo:authorList ?l }", graph_format="ntriples"),
+        Job("DESCRIBE <https://w3id.org/airm-kg/mitigation/A0001_Bengio2025>", graph_format="jsonld"),
+        Job(
+            "SELECT ?m ?l WHERE { ?m rdfs:label ?l }",
+            substitutions=(("m", f"<{DEFAULT_BASE}mitigation/A0001_Bengio2025>"),),
+        ),
+        Job("SELECT ?c WHERE { mtax:1.1.1 skos:notation ?c }"),
+        Job("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graphs=(SEED,)),
+        Job(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",
+            named_graphs=(SEED, NIST),
+        ),
+    ],
+    ids=lambda job: f"{job.query[:30]}-{job.format}-{job.graph_format}",
+)
 def test_engine_answers_as_the_embedded_engine(published, oxigraph, store, job):
     got = run(answer(oxigraph.query, job))
     expected = workers.execute(store, job)
@@ -380,10 +465,12 @@ def test_engine_answers_as_the_embedded_engine(published, oxigraph, store, job):
         fmt = job.graph_result_format.oxigraph
         assert set(ox.parse(got.body, format=fmt)) == set(ox.parse(expected.body, format=fmt))
     elif job.format == "csv" or "ORDER BY" in job.query or got.kind == "boolean" or got.rows <= 1:
-        assert got.body == expected.body           # written by pyoxigraph, like the embedded engine's
+        assert got.body == expected.body  # written by pyoxigraph, like the embedded engine's
     else:
         fmt = job.result_format.oxigraph
-        assert rows_of(ox.parse_query_results(got.body, format=fmt)) == rows_of(ox.parse_query_results(expected.body, format=fmt))
+        assert rows_of(ox.parse_query_results(got.body, format=fmt)) == rows_of(
+            ox.parse_query_results(expected.body, format=fmt)
+        )
 
 
 def test_engine_refuses_more_rows_than_the_cap(published, oxigraph):
@@ -392,7 +479,7 @@ def test_engine_refuses_more_rows_than_the_cap(published, oxigraph):
         run(answer(oxigraph.query, Job("SELECT * WHERE { ?s ?p ?o }", max_rows=5)))
     with pytest.raises(ResultTooLarge, match="more than 5 rows"):
         run(answer(oxigraph.query, Job("CONSTRUCT WHERE { ?s ?p ?o }", max_rows=5)))
-    assert time.monotonic() - started < 5          # stopped at the cap, not after reading everything
+    assert time.monotonic() - started < 5  # stopped at the cap, not after reading everything
     assert run(answer(oxigraph.query, Job("SELECT * WHERE { ?s ?p ?o } LIMIT 5", max_rows=5))).rows == 5
 
 
@@ -407,8 +494,9 @@ def test_engine_gives_a_syntax_error_as_query_error(published, oxigraph):
 
 
 def test_engine_keeps_the_deadline(fresh, tmp_path):
-    remote.publish(tiny_release(tmp_path / "tiny", "20300101T000000000000Z", {"things": things(300)}),
-                   fresh.store, fresh.query)
+    publish.publish(
+        tiny_release(tmp_path / "tiny", "20300101T000000000000Z", {"things": things(300)}), fresh.store, fresh.query
+    )
     started = time.monotonic()
     with pytest.raises(QueryTimeout, match="deadline of 0.5 s"):
         run(answer(fresh.query, Job(HEAVY, timeout=0.5)))
@@ -431,11 +519,13 @@ def test_engine_shares_the_release_of_a_store(published, oxigraph):
                 return (await engine.run(Job("ASK { ?s ?p ?o }"))).rows, shared._release
             finally:
                 await engine.close()
+
     rows, info = run(go())
     assert rows == 1 and info is not None and info.id == published.release_id
 
 
 # --- the service over the remote server (needs the lead's wiring in kg.web.app) -------------------------
+
 
 @pytest.fixture(scope="module")
 def replica_build(current, tmp_path_factory):
@@ -474,8 +564,10 @@ def test_service_over_remote_health(remote_service, current, store):
 
 
 def test_service_over_remote_sparql(remote_service, embedded_service):
-    query = "SELECT ?m ?label ?code WHERE { ?m a airm:Mitigation ; rdfs:label ?label ; " \
-            "airm:mitigationCategory/skos:notation ?code } ORDER BY ?m ?code LIMIT 50"
+    query = (
+        "SELECT ?m ?label ?code WHERE { ?m a airm:Mitigation ; rdfs:label ?label ; "
+        "airm:mitigationCategory/skos:notation ?code } ORDER BY ?m ?code LIMIT 50"
+    )
     for accept in ("text/csv", "application/sparql-results+json"):
         got = remote_service.get("/sparql", params={"query": query}, headers={"Accept": accept})
         expected = embedded_service.get("/sparql", params={"query": query}, headers={"Accept": accept})
@@ -485,13 +577,16 @@ def test_service_over_remote_sparql(remote_service, embedded_service):
     assert bad.status_code == 400 and "malformed" in bad.text
 
 
-@pytest.mark.parametrize("path", ["mitigation/A0001_Bengio2025", "document/Bengio2025",
-                                  "vocab/mitigation-taxonomy/1.1"])
+@pytest.mark.parametrize(
+    "path", ["mitigation/A0001_Bengio2025", "document/Bengio2025", "vocab/mitigation-taxonomy/1.1"]
+)
 def test_service_over_remote_resource_pages(remote_service, embedded_service, path):
     got = remote_service.get(f"/{path}", headers={"Accept": "text/turtle"})
     expected = embedded_service.get(f"/{path}", headers={"Accept": "text/turtle"})
     assert got.status_code == expected.status_code == 200, got.text
-    assert set(ox.parse(got.content, format=ox.RdfFormat.TURTLE)) == set(ox.parse(expected.content, format=ox.RdfFormat.TURTLE))
+    assert set(ox.parse(got.content, format=ox.RdfFormat.TURTLE)) == set(
+        ox.parse(expected.content, format=ox.RdfFormat.TURTLE)
+    )
     html = remote_service.get(f"/{path}", headers={"Accept": "text/html"})
     assert html.status_code == 200 and "<html" in html.text
 

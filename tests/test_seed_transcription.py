@@ -13,9 +13,9 @@ SEEDS = ROOT / "data" / "sources" / "seeds"
 DATA = yaml.safe_load((SEEDS / "seed-records.yaml").read_text(encoding="utf-8"))
 RECORDS = {r["name"]: r for r in DATA["records"]}
 PAGES = DATA["pages"]
-CODE_LINE = re.compile(r"\d+(?:\.\d+)* ")          # a listed record's code opens its line
+CODE_LINE = re.compile(r"\d+(?:\.\d+)* ")  # a listed record's code opens its line
 AUTHOR_LINE = re.compile(r"(.+; .+) \((\d{4})\)")  # "Family, Given; ... (Year)"
-NOT_PAGE_TEXT = {"page", "file", "code"}           # our keys; a listed record's code is checked below
+NOT_PAGE_TEXT = {"page", "file", "code"}  # our keys; a listed record's code is checked below
 
 
 def text_of(page: dict) -> str:

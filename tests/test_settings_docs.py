@@ -16,13 +16,16 @@ def test_setting_is_documented(env, name, help_text):
     assert f"`{env}`" in DOC, f"docs/settings.md does not mention {env}"
 
 
-@pytest.mark.parametrize("env, value, attr, expected", [
-    ("KG_PORT", "9001", "port", 9001),
-    ("KG_REASONER", "0", "reasoner", False),
-    ("KG_REASONER", "yes", "reasoner", True),
-    ("KG_BASE_IRI", "http://example.org/x/", "base_iri", "http://example.org/x/"),
-    ("KG_REASONER_TIMEOUT", "2.5", "reasoner_timeout", 2.5),
-])
+@pytest.mark.parametrize(
+    "env, value, attr, expected",
+    [
+        ("KG_PORT", "9001", "port", 9001),
+        ("KG_REASONER", "0", "reasoner", False),
+        ("KG_REASONER", "yes", "reasoner", True),
+        ("KG_BASE_IRI", "http://example.org/x/", "base_iri", "http://example.org/x/"),
+        ("KG_REASONER_TIMEOUT", "2.5", "reasoner_timeout", 2.5),
+    ],
+)
 def test_settings_come_from_the_environment(env, value, attr, expected):
     assert getattr(from_env({env: value}), attr) == expected
 

@@ -41,10 +41,18 @@ def sssom_lib():
 
 def test_there_are_mapping_sets_for_every_vocabulary_the_issue_names():
     assert set(NAMES) >= {
-        "airm-ontology-alignment", "mitigation-taxonomy-alignment", "mit-v1-taxonomy-alignment",
-        "mit-v1-to-mitigation-taxonomy", "actor-alignment", "lifecycle-stage-alignment",
-        "airm-function-alignment", "vocabularies-to-nexus", "nist-gai-risk-to-mit-risk-domain",
-        "nist-ai-actor-task-alignment", "mit-v1-to-nist-ai-600-1"}
+        "airm-ontology-alignment",
+        "mitigation-taxonomy-alignment",
+        "mit-v1-taxonomy-alignment",
+        "mit-v1-to-mitigation-taxonomy",
+        "actor-alignment",
+        "lifecycle-stage-alignment",
+        "airm-function-alignment",
+        "vocabularies-to-nexus",
+        "nist-gai-risk-to-mit-risk-domain",
+        "nist-ai-actor-task-alignment",
+        "mit-v1-to-nist-ai-600-1",
+    }
 
 
 @pytest.mark.filterwarnings("ignore")
@@ -55,8 +63,9 @@ def test_each_set_is_valid_sssom(name, sssom_lib):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         msdf = parse_sssom_table(str(ms.path))
-        report = validate(msdf, [kinds.JsonSchema, kinds.PrefixMapCompleteness, kinds.StrictCurieFormat],
-                          fail_on_error=False)
+        report = validate(
+            msdf, [kinds.JsonSchema, kinds.PrefixMapCompleteness, kinds.StrictCurieFormat], fail_on_error=False
+        )
     problems = [r.message for rep in report.values() for r in rep.results]
     assert not problems, "\n".join(problems)
     assert len(msdf.df) == len(ms.rows)
@@ -88,8 +97,15 @@ def test_every_mapping_has_predicate_justification_confidence_author_and_date(na
     ids = [row["record_id"] for row in ms.rows]
     assert len(ids) == len(set(ids)) and ids == [f"kgm:{name}/{n:03d}" for n in range(1, len(ids) + 1)]
     for row in ms.rows:
-        assert row["predicate_id"] in ("skos:exactMatch", "skos:closeMatch", "skos:broadMatch", "skos:narrowMatch",
-                                       "skos:relatedMatch", "rdfs:subClassOf", "rdfs:subPropertyOf"), row
+        assert row["predicate_id"] in (
+            "skos:exactMatch",
+            "skos:closeMatch",
+            "skos:broadMatch",
+            "skos:narrowMatch",
+            "skos:relatedMatch",
+            "rdfs:subClassOf",
+            "rdfs:subPropertyOf",
+        ), row
         assert row["mapping_justification"].startswith("semapv:"), row
         assert 0.0 <= float(row["confidence"]) <= 1.0, row
         assert row["author_id"] == "kg:agent/airm-kg-curators", row
@@ -124,12 +140,14 @@ def test_an_absent_iri_is_reported(tmp_path):
     (tmp_path / "data" / "mappings").mkdir()
     text = by_name("actor-alignment").path.read_text(encoding="utf-8")
     (tmp_path / "data" / "mappings" / "actor-alignment.sssom.tsv").write_text(
-        text.replace("airo:AIDeveloper", "airo:AIDevelopper", 1), encoding="utf-8")
+        text.replace("airo:AIDeveloper", "airo:AIDevelopper", 1), encoding="utf-8"
+    )
     problems = align.check_mapping_sets(tmp_path)
     assert len(problems) == 1 and "airo:AIDevelopper does not exist in the shipped airo ontology" in problems[0]
 
 
 # --- the RDF generated from the sets (ontology/mappings/) -----------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def rdf() -> dict[str, Graph]:
@@ -153,7 +171,9 @@ def test_each_row_is_a_triple_and_a_mapping_record_with_its_provenance(name, rdf
         assert g.value(m, AIRM.mappingSubject) == subject
         assert g.value(m, AIRM.mappingPredicate) == predicate
         assert g.value(m, AIRM.mappingObject) == obj
-        assert g.value(m, URIRef(SSSOM + "mapping_justification")) == URIRef(ms.iri(row["mapping_justification"], where))
+        assert g.value(m, URIRef(SSSOM + "mapping_justification")) == URIRef(
+            ms.iri(row["mapping_justification"], where)
+        )
         assert float(g.value(m, URIRef(SSSOM + "confidence"))) == float(row["confidence"])
         assert g.value(m, URIRef(SSSOM + "confidence")).datatype == XSD.double
         assert g.value(m, URIRef(PAV + "authoredBy")) == KG["agent/airm-kg-curators"]
@@ -168,8 +188,12 @@ def test_each_row_is_a_triple_and_a_mapping_record_with_its_provenance(name, rdf
 
 def test_logical_rows_are_exactly_the_axioms_of_the_alignment_module():
     alignment = Graph().parse(ROOT / "ontology" / "alignment.ttl")
-    axioms = {(s, p, o) for p in (RDFS.subClassOf, RDFS.subPropertyOf) for s, o in alignment.subject_objects(p)
-              if align.module_of(str(o)) is not None}
+    axioms = {
+        (s, p, o)
+        for p in (RDFS.subClassOf, RDFS.subPropertyOf)
+        for s, o in alignment.subject_objects(p)
+        if align.module_of(str(o)) is not None
+    }
     rows = set()
     for ms in SETS:
         for row in ms.rows:
@@ -183,13 +207,16 @@ def test_vocabularies_to_nexus_maps_every_concept_generated_from_a_nexus_record_
     for name in ("risk-domain", "risk-cause"):
         vocab.parse(ROOT / "ontology" / "vocab" / f"{name}.ttl")
     vocab += Graph().parse(ROOT / "data" / "nist-ai-600-1.ttl")
-    expected = {(str(c), "https://w3id.org/ai-atlas-nexus/" + str(i)) for c, i in vocab.subject_objects(DCTERMS.identifier)
-                if (c, RDF.type, AIRM.RiskCategory) in vocab}
+    expected = {
+        (str(c), "https://w3id.org/ai-atlas-nexus/" + str(i))
+        for c, i in vocab.subject_objects(DCTERMS.identifier)
+        if (c, RDF.type, AIRM.RiskCategory) in vocab
+    }
     ms = by_name("vocabularies-to-nexus")
     got = {(ms.iri(r["subject_id"], ""), ms.iri(r["object_id"], "")) for r in ms.rows}
     assert got == expected
     assert {r["predicate_id"] for r in ms.rows} == {"skos:exactMatch"}
-    assert len(got) == 31 + 12 + 12   # MIT domains and subdomains, causal factors and values, NIST risks
+    assert len(got) == 31 + 12 + 12  # MIT domains and subdomains, causal factors and values, NIST risks
 
 
 def test_the_v1_to_nist_set_is_what_the_matcher_computes():

@@ -20,17 +20,19 @@ from pathlib import Path
 import openpyxl
 import pyoxigraph as ox
 import pytest
-
-from tests.recorder import recording_server
 from rdflib import Graph
 
-from kg import api, reasoner, release, sources
-from kg.curate import importer, read
-from kg.curate.importer import ImportRejected
-from kg.errors import InputError, ReasonerUnavailable, ValidationFailed
-from kg.sources import Source, load_into, parse_rdflib, screen
+from kg import api, reasoner
+from kg.curate import checks, importer, read
+from kg.errors import ImportRejected, InputError, ReasonerUnavailable, ValidationFailed
+from kg.rdf import screen as screening
+from kg.rdf.screen import screen
+from kg.rdf.sources import Source, load_into, parse_rdflib
+from kg.records import columns
+from kg.release import directory
 
 from conftest import ROOT, project_settings
+from recorder import recording_server
 
 FIXTURES = ROOT / "tests" / "fixtures" / "import"
 RDF_NS = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://x/"'
@@ -53,7 +55,8 @@ def tiny(tmp_path):
     for d in ("ontology", "shapes", "data"):
         (root / d).mkdir(parents=True)
     (root / "ontology" / "o.ttl").write_text(
-        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n<http://x/o> a owl:Ontology .\n", encoding="utf-8")
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n<http://x/o> a owl:Ontology .\n", encoding="utf-8"
+    )
     return root
 
 
@@ -64,8 +67,11 @@ def source(path: Path) -> Source:
 def all_parsers_refuse(path: Path, *fragments: str, max_bytes: int | None = None) -> str:
     """screen, rdflib and Oxigraph all raise InputError naming the file and saying each fragment."""
     messages = []
-    for attempt in (lambda: screen(source(path), max_bytes), lambda: parse_rdflib(source(path), max_bytes),
-                    lambda: load_into(ox.Store(), source(path), max_bytes=max_bytes)):
+    for attempt in (
+        lambda: screen(source(path), max_bytes),
+        lambda: parse_rdflib(source(path), max_bytes),
+        lambda: load_into(ox.Store(), source(path), max_bytes=max_bytes),
+    ):
         with pytest.raises(InputError) as info:
             attempt()
         text = str(info.value)
@@ -92,16 +98,21 @@ def build_refuses(root: Path, *fragments: str, **settings) -> str:
 
 def billion_laughs() -> str:
     entities = ['  <!ENTITY lol "lol">'] + [
-        f'  <!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10)]
-    return ('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n' + "\n".join(entities) + "\n]>\n"
-            f'<rdf:RDF {RDF_NS}>\n  <rdf:Description rdf:about="http://x/s"><ex:p>&lol9;</ex:p></rdf:Description>\n'
-            "</rdf:RDF>\n")
+        f'  <!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10)
+    ]
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n' + "\n".join(entities) + "\n]>\n"
+        f'<rdf:RDF {RDF_NS}>\n  <rdf:Description rdf:about="http://x/s"><ex:p>&lol9;</ex:p></rdf:Description>\n'
+        "</rdf:RDF>\n"
+    )
 
 
 def external_entity(system_id: str) -> str:
-    return ('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [ <!ENTITY xxe SYSTEM "' + system_id + '"> ]>\n'
-            f'<rdf:RDF {RDF_NS}>\n  <rdf:Description rdf:about="http://x/s"><ex:p>&xxe;</ex:p></rdf:Description>\n'
-            "</rdf:RDF>\n")
+    return (
+        '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [ <!ENTITY xxe SYSTEM "' + system_id + '"> ]>\n'
+        f'<rdf:RDF {RDF_NS}>\n  <rdf:Description rdf:about="http://x/s"><ex:p>&xxe;</ex:p></rdf:Description>\n'
+        "</rdf:RDF>\n"
+    )
 
 
 @pytest.mark.parametrize("case", ["billion laughs", "file entity", "http entity", "parameter entity"])
@@ -111,8 +122,12 @@ def test_rdfxml_with_a_doctype_is_refused_before_any_parser(case, tiny, listener
         "billion laughs": billion_laughs(),
         "file entity": external_entity("file:///etc/passwd"),
         "http entity": external_entity(f"{url}/entity.xml"),
-        "parameter entity": ('<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [ <!ENTITY % p SYSTEM "' + url +
-                             '/p.dtd"> %p; ]>\n' + f'<rdf:RDF {RDF_NS}/>\n'),
+        "parameter entity": (
+            '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [ <!ENTITY % p SYSTEM "'
+            + url
+            + '/p.dtd"> %p; ]>\n'
+            + f"<rdf:RDF {RDF_NS}/>\n"
+        ),
     }[case]
     path = tiny / "data" / "evil.rdf"
     path.write_text(text, encoding="utf-8")
@@ -126,8 +141,11 @@ def test_rdfxml_with_a_doctype_is_refused_before_any_parser(case, tiny, listener
 
 def test_rdfxml_without_a_doctype_still_loads(tiny):
     path = tiny / "data" / "fine.rdf"
-    path.write_text(f'<?xml version="1.0"?>\n<rdf:RDF {RDF_NS}>\n  <rdf:Description rdf:about="http://x/s">'
-                    "<ex:p>v</ex:p></rdf:Description>\n</rdf:RDF>\n", encoding="utf-8")
+    path.write_text(
+        f'<?xml version="1.0"?>\n<rdf:RDF {RDF_NS}>\n  <rdf:Description rdf:about="http://x/s">'
+        "<ex:p>v</ex:p></rdf:Description>\n</rdf:RDF>\n",
+        encoding="utf-8",
+    )
     assert len(parse_rdflib(source(path))) == 1
     store = ox.Store()
     load_into(store, source(path))
@@ -163,11 +181,12 @@ def test_json_ld_contexts_that_are_not_inline_are_refused_and_never_fetched(case
     assert hits == [], "no parser fetched the context"
 
 
-@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")   # rdflib's JSON-LD parser
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")  # rdflib's JSON-LD parser
 def test_an_inline_json_ld_context_is_fine(tiny):
     path = tiny / "data" / "inline.jsonld"
-    path.write_text(json.dumps({"@context": {"name": "http://x/name"}, "@id": "http://x/s", "name": "v"}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"@context": {"name": "http://x/name"}, "@id": "http://x/s", "name": "v"}), encoding="utf-8"
+    )
     assert len(parse_rdflib(source(path))) == 1
     store = ox.Store()
     load_into(store, source(path))
@@ -186,11 +205,19 @@ def test_json_ld_nested_too_deep_or_malformed_is_refused_with_its_line(tiny):
 # --- Turtle: nesting, huge literals, size -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("opener, closer", [("[ <http://x/p> ", " ]"), ("( ", " )")], ids=["blank nodes", "collections"])
+@pytest.mark.parametrize(
+    "opener, closer", [("[ <http://x/p> ", " ]"), ("( ", " )")], ids=["blank nodes", "collections"]
+)
 def test_turtle_nested_100k_deep_is_refused_with_file_and_line(opener, closer, tiny):
     path = tiny / "data" / "deep.ttl"
-    path.write_text("<http://x/a> <http://x/p> <http://x/b> .\n\n<http://x/s> <http://x/p> " + opener * 100_000 +
-                    "<http://x/o>" + closer * 100_000 + " .\n", encoding="utf-8")
+    path.write_text(
+        "<http://x/a> <http://x/p> <http://x/b> .\n\n<http://x/s> <http://x/p> "
+        + opener * 100_000
+        + "<http://x/o>"
+        + closer * 100_000
+        + " .\n",
+        encoding="utf-8",
+    )
     start = time.monotonic()
     all_parsers_refuse(path, "line 3: nested more than 64 deep")
     build_refuses(tiny, "data/deep.ttl: line 3: nested more than")
@@ -199,10 +226,12 @@ def test_turtle_nested_100k_deep_is_refused_with_file_and_line(opener, closer, t
 
 def test_nesting_within_the_limit_and_brackets_in_strings_iris_and_comments_are_fine(tiny):
     path = tiny / "data" / "ok.ttl"
-    path.write_text("# a comment with [[[[ and ((((\n"
-                    '<http://x/s(1)> <http://x/p> "text with [[[ (((", """long [[[\n((( text""" , '
-                    "'[(' ; <http://x/q> " + "[ <http://x/p> " * 40 + "<http://x/o>" + " ]" * 40 + " .\n",
-                    encoding="utf-8")
+    path.write_text(
+        "# a comment with [[[[ and ((((\n"
+        '<http://x/s(1)> <http://x/p> "text with [[[ (((", """long [[[\n((( text""" , '
+        "'[(' ; <http://x/q> " + "[ <http://x/p> " * 40 + "<http://x/o>" + " ]" * 40 + " .\n",
+        encoding="utf-8",
+    )
     assert len(parse_rdflib(source(path))) == 3 + 41
     store = ox.Store()
     load_into(store, source(path))
@@ -214,7 +243,7 @@ def test_a_recursion_error_of_rdflib_becomes_an_input_error(tiny, monkeypatch):
     deep, the build gets an InputError naming the file, not a crash."""
     path = tiny / "data" / "deep.ttl"
     path.write_text("<http://x/s> <http://x/p> " + "( " * 5000 + "1" + " )" * 5000 + " .\n", encoding="utf-8")
-    monkeypatch.setattr(sources, "MAX_NESTING", 10_000_000)
+    monkeypatch.setattr(screening, "MAX_NESTING", 10_000_000)
     with pytest.raises(InputError, match=r"^deep.ttl: nested too deep for the parser"):
         parse_rdflib(source(path))
 
@@ -224,8 +253,10 @@ def test_a_50_mb_literal_is_refused_quickly_with_its_line(multiline, tiny):
     body = ("x" * 99 + "\n") * 500_000 if multiline else "x" * 50_000_000
     quote = '"""' if multiline else '"'
     path = tiny / "data" / "huge.ttl"
-    path.write_text('<http://x/a> <http://x/p> "small" .\n<http://x/s> <http://x/p> ' + quote + body + quote + " .\n",
-                    encoding="utf-8")
+    path.write_text(
+        '<http://x/a> <http://x/p> "small" .\n<http://x/s> <http://x/p> ' + quote + body + quote + " .\n",
+        encoding="utf-8",
+    )
     start = time.monotonic()
     all_parsers_refuse(path, "line 2: a literal of", "more than the 1000000 accepted")
     assert time.monotonic() - start < 30, "rdflib would take hours over a 50 MB multi-line literal"
@@ -233,7 +264,7 @@ def test_a_50_mb_literal_is_refused_quickly_with_its_line(multiline, tiny):
 
 def test_a_source_larger_than_max_source_bytes_is_refused(tiny):
     path = tiny / "data" / "big.nt"
-    path.write_text("".join(f"<http://x/s{i}> <http://x/p> \"{i}\" .\n" for i in range(1000)), encoding="utf-8")
+    path.write_text("".join(f'<http://x/s{i}> <http://x/p> "{i}" .\n' for i in range(1000)), encoding="utf-8")
     all_parsers_refuse(path, "more than the 10000 a source may have (KG_MAX_SOURCE_BYTES)", max_bytes=10_000)
     build_refuses(tiny, "data/big.nt: ", "KG_MAX_SOURCE_BYTES", max_source_bytes=10_000)
 
@@ -241,8 +272,9 @@ def test_a_source_larger_than_max_source_bytes_is_refused(tiny):
 def test_the_cli_reports_a_refused_source_with_exit_code_2(tiny):
     (tiny / "data" / "evil.rdf").write_text(billion_laughs(), encoding="utf-8")
     env = {**os.environ, "KG_ROOT": str(tiny), "KG_BUILD_DIR": str(tiny / "build"), "KG_REASONER": "0"}
-    done = subprocess.run([sys.executable, "-m", "kg.cli", "build"], env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "build"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2, done.stderr
     assert "kg build: data/evil.rdf: line 2: DOCTYPE/ENTITY declarations are not accepted" in done.stderr
 
@@ -251,9 +283,11 @@ def test_the_cli_reports_a_refused_source_with_exit_code_2(tiny):
 
 
 def _importing(url: str) -> str:
-    return ("@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
-            f"<http://x/onto> a owl:Ontology ; owl:imports <{url}/imported.ttl>, <file:///etc/passwd> .\n"
-            "<http://x/C> a owl:Class .\n")
+    return (
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        f"<http://x/onto> a owl:Ontology ; owl:imports <{url}/imported.ttl>, <file:///etc/passwd> .\n"
+        "<http://x/C> a owl:Class .\n"
+    )
 
 
 def test_owl_imports_are_not_followed_by_rdflib_oxigraph_or_shacl(tiny, listener):
@@ -263,7 +297,8 @@ def test_owl_imports_are_not_followed_by_rdflib_oxigraph_or_shacl(tiny, listener
     g = parse_rdflib(source(path))
     assert len(g) == 4
     load_into(ox.Store(), source(path))
-    from kg.shacl import validate_graphs
+    from kg.shacl.validation import validate_graphs
+
     shapes = Graph().parse(ROOT / "shapes" / "airm-shapes.ttl")
     validate_graphs(g, shapes, engine="pyshacl")
     validate_graphs(g, shapes)
@@ -319,9 +354,10 @@ def _wait_group_gone(pgid: int, seconds: float = 10) -> None:
 
 @pytest.mark.slow
 def test_the_reasoner_deadline_kills_the_child_and_its_java(tmp_path):
-    from kg.pipeline import parse_all
-    from kg.sources import collect
-    _, store = parse_all(collect(ROOT), graphs=False)      # the real data: HermiT needs seconds
+    from kg.pipeline.build import parse_all
+    from kg.rdf.sources import collect
+
+    _, store = parse_all(collect(ROOT), graphs=False)  # the real data: HermiT needs seconds
     job = reasoner.start(store, timeout=2.5, workdir=tmp_path / "reason")
     pgid = job.process.pid
     java = []
@@ -341,8 +377,8 @@ def test_a_build_whose_reasoner_times_out_fails_and_keeps_the_last_release(proje
     good = api.build(settings)
     with pytest.raises(ReasonerUnavailable, match="KG_REASONER_TIMEOUT"):
         api.build(settings.with_(reasoner=True, reasoner_timeout=0.5))
-    assert release.current(settings).id == good.release_id
-    assert release.verify(release.current(settings)) == []
+    assert directory.current(settings).id == good.release_id
+    assert directory.verify(directory.current(settings)) == []
     assert [p.name for p in settings.releases_dir.iterdir()] == [good.release_id]
 
 
@@ -352,14 +388,17 @@ def test_shacl_is_reported_first_and_the_reasoner_is_killed_when_validation_fail
         "@prefix airm: <https://w3id.org/airm-kg/ontology#> .\n"
         "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        "<https://w3id.org/airm-kg/mitigation/orphan> a airm:Mitigation ; rdfs:label \"orphan\" .\n"
-        "airm:Impossible a owl:Class ; rdfs:subClassOf airm:Mitigation, airm:Risk .\n", encoding="utf-8")
+        '<https://w3id.org/airm-kg/mitigation/orphan> a airm:Mitigation ; rdfs:label "orphan" .\n'
+        "airm:Impossible a owl:Class ; rdfs:subClassOf airm:Mitigation, airm:Risk .\n",
+        encoding="utf-8",
+    )
     jobs = []
     real_start = reasoner.start
 
     def start(*args, **kwargs):
         jobs.append(real_start(*args, **kwargs))
         return jobs[-1]
+
     monkeypatch.setattr(reasoner, "start", start)
     settings = project_settings(root=project_copy, build_dir=project_copy / "build")
     with pytest.raises(ValidationFailed) as info:
@@ -377,7 +416,7 @@ def _workbook(path: Path, rows: int = 3, extra=None) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Mitigations"
-    header = list(importer.MITIGATION_COLUMNS)
+    header = list(columns.MITIGATION_COLUMNS)
     ws.append(header)
     for i in range(rows):
         ws.append([f"X{i:04d}_Doe2025", f"Mitigation {i}"] + [""] * (len(header) - 2))
@@ -412,14 +451,17 @@ def refused(path: Path, *fragments: str, max_bytes: int = read.MAX_FILE_BYTES) -
 
 def test_openpyxl_parses_with_defusedxml():
     import openpyxl.xml
+
     assert openpyxl.xml.DEFUSEDXML, "defusedxml is a dependency (pyproject.toml): openpyxl uses it when installed"
 
 
 @pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "[Content_Types].xml"])
 def test_xlsx_parts_with_entities_are_refused(part, tmp_path, listener):
     url, hits = listener
-    entities = (f'<!DOCTYPE x [ <!ENTITY a "aaaaaaaaaa"> <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"> '
-                f'<!ENTITY ext SYSTEM "{url}/x.xml"> <!ENTITY pw SYSTEM "file:///etc/passwd"> ]>')
+    entities = (
+        f'<!DOCTYPE x [ <!ENTITY a "aaaaaaaaaa"> <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"> '
+        f'<!ENTITY ext SYSTEM "{url}/x.xml"> <!ENTITY pw SYSTEM "file:///etc/passwd"> ]>'
+    )
 
     def change(text: str) -> str:
         head, rest = text.split("?>", 1) if text.startswith("<?xml") else ("", text)
@@ -447,8 +489,11 @@ def test_an_xlsx_zip_bomb_is_refused_before_it_is_unpacked(tmp_path):
 
 
 def test_an_xlsx_whose_dimension_lies_is_read_without_unbounded_work(tmp_path):
-    path = _rewrite_part(_workbook(tmp_path / "lies.xlsx"), "xl/worksheets/sheet1.xml",
-                         lambda text: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', text))
+    path = _rewrite_part(
+        _workbook(tmp_path / "lies.xlsx"),
+        "xl/worksheets/sheet1.xml",
+        lambda text: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:XFD1048576"', text),
+    )
     assert 'ref="A1:XFD1048576"' in open_part(path, "xl/worksheets/sheet1.xml")
     start = time.monotonic()
     book = read.read(path)
@@ -459,17 +504,22 @@ def test_an_xlsx_whose_dimension_lies_is_read_without_unbounded_work(tmp_path):
 def test_an_xlsx_with_too_many_columns_or_rows_is_refused(tmp_path, monkeypatch):
     wide = _workbook(tmp_path / "wide.xlsx", extra=lambda ws: ws.cell(row=2, column=16_384, value="far away"))
     start = time.monotonic()
-    refused(wide, "part xl/worksheets/sheet1.xml, line ", "cell XFD2 is in column 16384; an import takes at "
-            "most 256 columns")
+    refused(
+        wide,
+        "part xl/worksheets/sheet1.xml, line ",
+        "cell XFD2 is in column 16384; an import takes at most 256 columns",
+    )
     assert time.monotonic() - start < 5
     monkeypatch.setattr(read, "MAX_ROWS", 50)
-    refused(_workbook(tmp_path / "long.xlsx", rows=60), "cell A52 is in row 52: an import takes at most 50 rows "
-            "below the header")
+    refused(
+        _workbook(tmp_path / "long.xlsx", rows=60),
+        "cell A52 is in row 52: an import takes at most 50 rows below the header",
+    )
     assert read.read(_workbook(tmp_path / "fits.xlsx", rows=50)).sheets[0].rows[-1].number == 51
 
 
 def test_csv_with_too_many_columns_or_rows_or_bytes_is_refused(tmp_path, monkeypatch):
-    header = ",".join(importer.MITIGATION_COLUMNS)
+    header = ",".join(columns.MITIGATION_COLUMNS)
     wide = tmp_path / "wide.csv"
     wide.write_text(header + "," + ",".join(f"c{i}" for i in range(300)) + "\nX1,a\n", encoding="utf-8")
     refused(wide, "the header has", "more than the 256 an import takes")
@@ -482,7 +532,7 @@ def test_csv_with_too_many_columns_or_rows_or_bytes_is_refused(tmp_path, monkeyp
 
 @pytest.fixture(scope="module")
 def ctx():
-    return importer.Context.load(project_settings(), "data/imports/curated.ttl")
+    return checks.Context.load(project_settings(), "data/imports/curated.ttl")
 
 
 def _fixture_rows(tmp_path: Path, change) -> list[Path]:
@@ -493,14 +543,30 @@ def _fixture_rows(tmp_path: Path, change) -> list[Path]:
     return [tmp_path / "mitigations.csv", tmp_path / "documents.csv"]
 
 
-@pytest.mark.parametrize("case, change, column, reason", [
-    ("NUL byte", lambda raw: raw.replace(b"Developers write", b"Developers\x00write", 1), "Definition",
-     "a control character (U+0000)"),
-    ("5 MB field", lambda raw: raw.replace(b"Developers write", b"Developers " + b"w" * 5_000_000, 1), "Definition",
-     "characters, more than a spreadsheet cell holds (32767)"),
-    ("Latin-1 byte", lambda raw: raw.replace(b"Developers write", b"D\xe9velopers write", 1), "Definition",
-     "not valid UTF-8 (byte 0xe9)"),
-], ids=["NUL byte", "5 MB field", "Latin-1 byte"])
+@pytest.mark.parametrize(
+    "case, change, column, reason",
+    [
+        (
+            "NUL byte",
+            lambda raw: raw.replace(b"Developers write", b"Developers\x00write", 1),
+            "Definition",
+            "a control character (U+0000)",
+        ),
+        (
+            "5 MB field",
+            lambda raw: raw.replace(b"Developers write", b"Developers " + b"w" * 5_000_000, 1),
+            "Definition",
+            "characters, more than a spreadsheet cell holds (32767)",
+        ),
+        (
+            "Latin-1 byte",
+            lambda raw: raw.replace(b"Developers write", b"D\xe9velopers write", 1),
+            "Definition",
+            "not valid UTF-8 (byte 0xe9)",
+        ),
+    ],
+    ids=["NUL byte", "5 MB field", "Latin-1 byte"],
+)
 def test_broken_csv_cells_are_row_and_column_errors(case, change, column, reason, tmp_path, ctx):
     paths = _fixture_rows(tmp_path, change)
     settings = project_settings(build_dir=tmp_path / "build")
@@ -525,4 +591,5 @@ def test_an_import_refuses_a_workbook_larger_than_max_source_bytes(tmp_path, ctx
     with pytest.raises(ImportRejected) as info:
         importer.prepare([path], settings, ctx=ctx)
     assert [str(p) for p in info.value.report.errors] == [
-        f"export.xlsx: {path.stat().st_size} bytes, more than the 2000 an import takes (KG_MAX_SOURCE_BYTES)"]
+        f"export.xlsx: {path.stat().st_size} bytes, more than the 2000 an import takes (KG_MAX_SOURCE_BYTES)"
+    ]

@@ -1,4 +1,4 @@
-"""The embedded engine (kg.workers.Pool) over the real release: answers whole or refuses, kills a
+"""The embedded engine (kg.sparql.workers.Pool) over the real release: answers whole or refuses, kills a
 query at its deadline or memory limit, survives a crashing query, and has no way out to the network."""
 
 from __future__ import annotations
@@ -6,17 +6,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import time
 
 import pytest
 
-from kg.engine import Busy, Job, OutOfMemory, QueryTimeout, ResultTooLarge, WorkerCrashed
-from kg.errors import QueryError
-from kg.workers import Pool
-from tests.recorder import recording_server
+from kg.errors import Busy, OutOfMemory, QueryError, QueryTimeout, ResultTooLarge, WorkerCrashed
+from kg.sparql.engine import Job
+from kg.sparql.workers import Pool
+
+from recorder import recording_server
 
 CROSS_JOIN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
-GREEDY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"     # sorts ~2 billion rows in memory
+GREEDY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"  # sorts ~2 billion rows in memory
 
 
 def run(coroutine):
@@ -39,6 +39,7 @@ def test_answers_each_form(current):
         graph = await pool.run(Job("CONSTRUCT WHERE { ?m a airm:Mitigation } LIMIT 5", graph_format="ntriples"))
         ask = await pool.run(Job("ASK { ?m a airm:Mitigation }", format="xml"))
         return count, graph, ask
+
     count, graph, ask = run(with_pool(current, body))
     assert count.kind == "solutions" and count.rows == 1 and count.media_type == "application/sparql-results+json"
     assert str(current.manifest["quads"]).encode() in count.body
@@ -49,19 +50,17 @@ def test_answers_each_form(current):
 def test_deadline_kills_and_replaces_the_worker(current):
     async def body(pool):
         before = {w.pid for w in pool.workers}
-        started = time.monotonic()
-        with pytest.raises(QueryTimeout, match="did not finish within 1 s"):
+        with pytest.raises(QueryTimeout, match="did not finish within 1 s"):  # a cross join never finishes
             await pool.run(Job(CROSS_JOIN, timeout=1.0))
-        took = time.monotonic() - started
         await asyncio.sleep(0)
         answer = await pool.run(Job("ASK {}"))
-        for _ in range(100):                      # the replacement loads the release meanwhile
+        for _ in range(100):  # the replacement loads the release meanwhile
             if len(pool.workers) == pool.size:
                 break
             await asyncio.sleep(0.1)
-        return took, before, {w.pid for w in pool.workers}, answer, pool.replaced
-    took, before, after, answer, replaced = run(with_pool(current, body))
-    assert took < 2.0
+        return before, {w.pid for w in pool.workers}, answer, pool.replaced
+
+    before, after, answer, replaced = run(with_pool(current, body))
     assert replaced == 1 and len(after) == 2 and len(before & after) == 1
     assert answer.body == b'{"head":{},"boolean":true}'
 
@@ -69,6 +68,7 @@ def test_deadline_kills_and_replaces_the_worker(current):
 def test_a_crashing_query_costs_only_its_request(current):
     """A worker that dies mid-query (here: SIGSEGV sent to it, as a parser crash would) fails that
     request with a generic 500-class error; the pool answers the next query."""
+
     async def body(pool):
         running = asyncio.ensure_future(pool.run(Job(CROSS_JOIN, timeout=20)))
         await asyncio.sleep(0.5)
@@ -77,6 +77,7 @@ def test_a_crashing_query_costs_only_its_request(current):
         with pytest.raises(WorkerCrashed, match="only this request is lost"):
             await running
         return await pool.run(Job("ASK { ?s ?p ?o }"))
+
     assert run(with_pool(current, body)).kind == "boolean"
 
 
@@ -85,6 +86,7 @@ def test_memory_limit_kills_the_worker(current):
         with pytest.raises(OutOfMemory, match="more than 300 MiB"):
             await pool.run(Job(GREEDY, timeout=60))
         return await pool.run(Job("ASK {}"))
+
     assert run(with_pool(current, body, memory_mb=300)).kind == "boolean"
 
 
@@ -97,6 +99,7 @@ def test_caps_refuse_instead_of_cutting(current):
         with pytest.raises(ResultTooLarge, match="larger than 10,000 bytes"):
             await pool.run(Job("SELECT * WHERE { ?s ?p ?o } LIMIT 90", max_bytes=10_000))
         return await pool.run(Job("SELECT * WHERE { ?s ?p ?o } LIMIT 100", max_rows=100))
+
     assert run(with_pool(current, body)).rows == 100
 
 
@@ -109,6 +112,7 @@ def test_full_queue_is_busy_not_waiting(current):
         with pytest.raises(QueryTimeout):
             await slow
         return refused.value.retry_after
+
     assert run(with_pool(current, body, size=1, queue=0)) >= 1
 
 
@@ -121,7 +125,8 @@ def test_workers_cannot_reach_the_network(current):
             with pytest.raises(QueryError, match="Permission denied|denied"):
                 await pool.run(Job(f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}"))
             from_graph = await pool.run(Job(f"SELECT * FROM <{endpoint}> WHERE {{ ?s ?p ?o }} LIMIT 1"))
-            assert from_graph.rows == 0          # FROM names a graph of the store (none such), never fetched
+            assert from_graph.rows == 0  # FROM names a graph of the store (none such), never fetched
             return [w.info["networkless"] for w in pool.workers]
+
         assert all(run(with_pool(current, body)))
     assert seen == []

@@ -13,21 +13,24 @@ The Python API mirrors the `kg` command:
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from kg.version import __version__
 
 _API = ("build", "export", "query", "reason", "validate")
 __all__ = ["Settings", "settings", *_API, "__version__"]
 
 
 def __getattr__(name: str):
-    # Imported lazily so that `import kg.fmt` stays light and free of import cycles.
+    # Imported lazily so that `import kg.rdf.canonical` stays light and free of import cycles.
     if name in _API:
         from kg import api
+
         return getattr(api, name)
     if name == "settings":
         from kg.config import from_env
+
         return from_env
     if name == "Settings":
         from kg.config import Settings
+
         return Settings
     raise AttributeError(name)

@@ -24,8 +24,10 @@ import yaml
 from rdflib import Literal
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from kg.errors import InputError
-from kg.namespaces import DEFAULT_BASE, KG, PREFIXES
+from kg.errors import InputError, ReasonerUnavailable
+from kg.namespaces import DEFAULT_BASE, KG, NS, PREFIXES
+from kg.rdf.sources import collect
+from kg.reasoner import reasoner_input
 
 MAPPINGS_DIR = "data/mappings"
 TERM_LISTS_DIR = "ontology/imports/term-lists"
@@ -33,29 +35,28 @@ ALIGNMENT = "ontology/alignment.ttl"
 NEXUS_DIR = "data/sources/risk-atlas-nexus/"
 NEXUS_REPO = "https://github.com/IBM/ai-atlas-nexus"
 
-SEMAPV = "https://w3id.org/semapv/vocab/"
-SSSOM = "https://w3id.org/sssom/"
-PAV = "http://purl.org/pav/"
-MAPPING = DEFAULT_BASE + "mapping/"        # kg:mapping/{set}/{n}: one mapping record
-MAPPING_SET = DEFAULT_BASE + "mappings/"   # kg:mappings/{set}: a mapping set (its mapping_set_id)
+MAPPING = DEFAULT_BASE + "mapping/"  # kg:mapping/{set}/{n}: one mapping record
+MAPPING_SET = DEFAULT_BASE + "mappings/"  # kg:mappings/{set}: a mapping set (its mapping_set_id)
 CURATORS = KG["agent/airm-kg-curators"]
 
 # Predicates a mapping may use. SKOS ones become the mapping triple itself; the logical ones must be
 # written by hand in ontology/alignment.ttl (the generator checks that they are); never
 # owl:equivalentClass or owl:sameAs to a foreign term.
-SKOS_PREDICATES = frozenset(str(p) for p in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch,
-                                             SKOS.narrowMatch, SKOS.relatedMatch))
+SKOS_PREDICATES = frozenset(
+    str(p) for p in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
+)
 LOGICAL_PREDICATES = frozenset({str(RDFS.subClassOf), str(RDFS.subPropertyOf)})
 
 
 @dataclass(frozen=True)
 class Module:
     """One foreign ontology module: one namespace, the files it is shipped in, the extract it goes to."""
+
     prefix: str
     namespace: str
-    extract: str                  # ontology/imports/{extract}-extract.ttl
-    files: tuple[str, ...]        # shipped copies, relative to the project root
-    kind: str = "rdf"             # "rdf" (an ontology file) or "nexus" (AI Atlas Nexus YAML + schema)
+    extract: str  # ontology/imports/{extract}-extract.ttl
+    files: tuple[str, ...]  # shipped copies, relative to the project root
+    kind: str = "rdf"  # "rdf" (an ontology file) or "nexus" (AI Atlas Nexus YAML + schema)
 
 
 MODULES: tuple[Module, ...] = (
@@ -66,9 +67,18 @@ MODULES: tuple[Module, ...] = (
     Module("ai", "https://w3id.org/dpv/ai#", "dpv", ("data/sources/dpv/ai.ttl",)),
     Module("tech", "https://w3id.org/dpv/tech#", "dpv", ("data/sources/dpv/tech.ttl",)),
     Module("eu-aiact", "https://w3id.org/dpv/legal/eu/aiact#", "dpv", ("data/sources/dpv/eu-aiact.ttl",)),
-    Module("nexus", "https://w3id.org/ai-atlas-nexus/", "nexus",
-           (NEXUS_DIR + "ai-risk-ontology_schema.ttl", NEXUS_DIR + "mit_ai_risk_repository_data.yaml",
-            NEXUS_DIR + "nist_ai_rmf_data.yaml", NEXUS_DIR + "nist_ai_rmf_actions_data.yaml"), "nexus"),
+    Module(
+        "nexus",
+        "https://w3id.org/ai-atlas-nexus/",
+        "nexus",
+        (
+            NEXUS_DIR + "ai-risk-ontology_schema.ttl",
+            NEXUS_DIR + "mit_ai_risk_repository_data.yaml",
+            NEXUS_DIR + "nist_ai_rmf_data.yaml",
+            NEXUS_DIR + "nist_ai_rmf_actions_data.yaml",
+        ),
+        "nexus",
+    ),
 )
 EXTRACTS = ("airo", "vair", "dpv", "nexus")
 
@@ -81,8 +91,12 @@ OWN_EXTRA = {
     "nistsub": DEFAULT_BASE + "vocab/nist-ai-rmf-subcategory/",
 }
 CURIE_MAP: dict[str, str] = {
-    **PREFIXES, **OWN_EXTRA, **{m.prefix: m.namespace for m in MODULES},
-    "semapv": SEMAPV, "sssom": SSSOM, "pav": PAV,
+    **PREFIXES,
+    **OWN_EXTRA,
+    **{m.prefix: m.namespace for m in MODULES},
+    "semapv": NS.semapv,
+    "sssom": NS.sssom,
+    "pav": NS.pav,
 }
 
 
@@ -113,6 +127,7 @@ def expand(curie: str, curie_map: dict[str, str], where: str) -> str:
 
 # --- the shipped copies: which IRIs they define ------------------------------------------------
 
+
 def _rdf_terms(path: Path, namespace: str) -> dict[str, set[str]]:
     """IRI -> its rdf:types, for every typed subject of `path` in `namespace` (fast: Oxigraph)."""
     out: dict[str, set[str]] = {}
@@ -120,8 +135,12 @@ def _rdf_terms(path: Path, namespace: str) -> dict[str, set[str]]:
         quads = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
         for q in quads:
             s = q.subject
-            if isinstance(s, ox.NamedNode) and s.value.startswith(namespace) \
-                    and q.predicate.value == str(RDF.type) and isinstance(q.object, ox.NamedNode):
+            if (
+                isinstance(s, ox.NamedNode)
+                and s.value.startswith(namespace)
+                and q.predicate.value == str(RDF.type)
+                and isinstance(q.object, ox.NamedNode)
+            ):
                 out.setdefault(s.value, set()).add(q.object.value)
     except (OSError, SyntaxError) as exc:
         raise InputError(f"{path}: cannot read: {exc}") from exc
@@ -187,12 +206,13 @@ def undefined(root: Path, iris) -> list[str]:
 
 # --- SSSOM mapping sets ---------------------------------------------------------------------------
 
+
 @dataclass
 class MappingSet:
-    name: str                     # file name without .sssom.tsv
+    name: str  # file name without .sssom.tsv
     path: Path
-    meta: dict                    # the YAML header
-    rows: list[dict] = field(default_factory=list)   # each with "_line"
+    meta: dict  # the YAML header
+    rows: list[dict] = field(default_factory=list)  # each with "_line"
 
     @property
     def curie_map(self) -> dict[str, str]:
@@ -271,15 +291,19 @@ def _row_problems(ms: MappingSet, row: dict, where: str, known, own_terms, seen:
     seen.add(record)
     predicate = ms.iri(row.get("predicate_id", ""), "predicate_id")
     if predicate not in SKOS_PREDICATES | LOGICAL_PREDICATES:
-        out.append(f"{where}: predicate {row.get('predicate_id')!r} is not a SKOS mapping property, "
-                   "rdfs:subClassOf or rdfs:subPropertyOf")
+        out.append(
+            f"{where}: predicate {row.get('predicate_id')!r} is not a SKOS mapping property, "
+            "rdfs:subClassOf or rdfs:subPropertyOf"
+        )
     for col in ("subject_id", "object_id"):
         iri = ms.iri(row.get(col, ""), col)
         m = module_of(iri)
         if m is not None:
             if iri not in known[m.prefix]:
-                out.append(f"{where}: {col} {row[col]} does not exist in the shipped {m.prefix} "
-                           f"ontology ({', '.join(m.files[:1])})")
+                out.append(
+                    f"{where}: {col} {row[col]} does not exist in the shipped {m.prefix} "
+                    f"ontology ({', '.join(m.files[:1])})"
+                )
         elif is_own(iri):
             if own_terms is not None and iri not in own_terms:
                 out.append(f"{where}: {col} {row[col]} is not described in ontology/ or data/")
@@ -302,7 +326,6 @@ def _row_problems(ms: MappingSet, row: dict, where: str, known, own_terms, seen:
 def own_terms(root: Path, skip: tuple[str, ...] = ("ontology/mappings/", "ontology/imports/")) -> set[str]:
     """The typed subjects of our committed graphs under ontology/ and data/ (not the mapping graphs
     or extracts): what an AIRM-KG IRI of a mapping must be."""
-    from kg.sources import collect
     out: set[str] = set()
     for src in collect(root):
         if src.rel.startswith(skip):
@@ -321,11 +344,12 @@ def literal_double(value: str, where: str = "") -> Literal:
         raise InputError(f"{where}: {value!r} is not a number") from None
 
 
-
 # --- what HermiT infers with the alignment loaded ---------------------------------------------------
 
-def reasoner_inferences(graph, classes: list[str], individuals: list[str], java: str = "java",
-                        timeout: float = 300.0) -> dict:
+
+def reasoner_inferences(
+    graph, classes: list[str], individuals: list[str], java: str = "java", timeout: float = 300.0
+) -> dict:
     """Run HermiT (owlready2, in a child process like kg.reasoner) over `graph` and return
     {"consistent": bool, "superclasses": {class: [named superclasses]},
      "types": {individual: [named types]}} with everything HermiT entails, not only what is asserted."""
@@ -334,9 +358,6 @@ def reasoner_inferences(graph, classes: list[str], individuals: list[str], java:
     import subprocess
     import sys
     import tempfile
-
-    from kg.errors import ReasonerUnavailable
-    from kg.reasoner import reasoner_input
 
     if shutil.which(java) is None:
         raise ReasonerUnavailable(f"Java ('{java}') not found: HermiT needs a JRE")
@@ -365,21 +386,22 @@ def _inference_worker(path: str, request: str, java: str) -> dict:
     world = owlready2.World()
     world.get_ontology(Path(path).as_uri()).load(format="ntriples")
     try:
-        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
-                                       ignore_unsupported_datatypes=True)
+        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True)
     except owlready2.OwlReadyInconsistentOntologyError:
         return {"consistent": False, "superclasses": {}, "types": {}}
 
     def named(entities) -> list[str]:
         return sorted({e.iri for e in entities if hasattr(e, "iri") and e is not owlready2.Thing})
 
-    out = {"consistent": True, "superclasses": {}, "types": {}}
+    superclasses: dict[str, list[str] | None] = {}
+    types: dict[str, list[str] | None] = {}
+    out = {"consistent": True, "superclasses": superclasses, "types": types}
     for iri in wanted["classes"]:
         cls = world[iri]
-        out["superclasses"][iri] = named(cls.ancestors(include_self=False)) if isinstance(cls, owlready2.ThingClass) else None
+        superclasses[iri] = named(cls.ancestors(include_self=False)) if isinstance(cls, owlready2.ThingClass) else None
     for iri in wanted["individuals"]:
         ind = world[iri]
-        out["types"][iri] = named(ind.INDIRECT_is_a) if ind is not None and hasattr(ind, "INDIRECT_is_a") else None
+        types[iri] = named(ind.INDIRECT_is_a) if ind is not None and hasattr(ind, "INDIRECT_is_a") else None
     return out
 
 

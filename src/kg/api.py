@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable
+from typing import cast
 
-from kg import reasoner, sparql
-from kg import release as releases
+from kg import reasoner
 from kg.config import Settings, from_env
 from kg.formats import lookup
-from kg.pipeline import BuildReport, build as _build, parse_all, union
-from kg.shacl import Violation, validate_graphs
-from kg.sources import collect, parse_rdflib, shape_sources
+from kg.pipeline.build import BuildReport, parse_all, parse_graphs, shape_results, union
+from kg.pipeline.build import build as _build
+from kg.rdf.sources import collect
+from kg.release import directory
+from kg.shacl.validation import Violation
+from kg.sparql import execute, named
 
 
 def build(settings: Settings | None = None, log: Callable[[str], None] = lambda _: None) -> BuildReport:
@@ -25,18 +28,12 @@ def validate(paths: list[Path] | None = None, settings: Settings | None = None) 
     settings = settings or from_env()
     context = collect(settings.root, None)
     chosen = collect(settings.root, [Path(p) for p in paths]) if paths else context
-    from kg.curate import overlay
+    from kg.pipeline import overlay
+
     # An import file refers to and overrides records of the other data files: they are its context.
     with_data = any(overlay.is_import(s.rel) for s in chosen)
-    graphs = {s: parse_rdflib(s, settings.max_source_bytes)
-              for s in {*chosen, *(c for c in context if c.kind == "ontology" or with_data)}}
-    overlay.apply(graphs)   # imports override fields of the other files, as in `kg build`
-    sources = {}
-    for src in chosen:
-        for s in graphs[src].subjects():
-            sources.setdefault(s, src.rel)
-    shapes = union(parse_rdflib(s, settings.max_source_bytes) for s in shape_sources(settings.root))
-    results = validate_graphs(union(graphs.values()), shapes, sources=sources, timeout=settings.shacl_timeout)
+    graphs = parse_graphs({*chosen, *(c for c in context if c.kind == "ontology" or with_data)}, settings)
+    results = shape_results(graphs, settings, blame=chosen)
     return [v for v in results if v.source is not None or not paths]
 
 
@@ -49,8 +46,16 @@ def reason(settings: Settings | None = None) -> reasoner.ReasonerReport:
 
 def query(text: str, settings: Settings | None = None, substitutions: dict | None = None):
     """Run SPARQL over the current release (union of all graphs); returns pyoxigraph results."""
-    store = releases.current(settings or from_env()).open_store()
-    return sparql.run(store, text, substitutions)
+    store = directory.current(settings or from_env()).open_store()
+    return execute.run(store, text, substitutions)
+
+
+def query_named(name: str, params: Mapping[str, str], settings: Settings | None = None):
+    """`kg query --name NAME --param k=v`: run a named query of `queries/` over the current release,
+    its parameters bound as typed terms."""
+    settings = settings or from_env()
+    query = named.get(named.load_all(named.folder(settings)), name)
+    return named.execute(query, directory.current(settings).open_store(), params)
 
 
 def export(path: str | Path, fmt: str | None = None, settings: Settings | None = None):
@@ -61,38 +66,60 @@ def export(path: str | Path, fmt: str | None = None, settings: Settings | None =
     settings = settings or from_env()
     table_fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
     if table_fmt in ("csv", "xlsx"):
-        from kg.curate import export_csv
-        return export_csv.export(Path(path), table_fmt, settings)
-    current = releases.current(settings)
+        from kg.curate.export import write_tables
+
+        return write_tables(Path(path), table_fmt, settings)
+    current = directory.current(settings)
     fmt_ = lookup(fmt) if fmt else lookup(Path(path).suffix)
     target = Path(path)
-    if fmt_.name in releases.DUMPS:
+    if fmt_.name in directory.DUMPS:
         shutil.copyfile(current.dump_path(fmt_.name), target)
     else:  # formats not kept as dumps (JSON-LD, RDF/XML) are written from the store's union
         store = current.open_store()
-        triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-        target.write_bytes(triples.serialize(format=fmt_.oxigraph))
+        triples = execute.constructed(
+            store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+        )
+        target.write_bytes(cast(bytes, triples.serialize(format=fmt_.rdf_format)))  # no output given: bytes
     return target
 
 
-def import_files(paths: list[str | Path], settings: Settings | None = None, *, source: str = "curated",
-                 strict: bool = False, dry_run: bool = False, version: str | None = None,
-                 curator: str | None = None, log: Callable[[str], None] = lambda _: None):
+def import_files(
+    paths: list[str | Path],
+    settings: Settings | None = None,
+    *,
+    source: str = "curated",
+    strict: bool = False,
+    dry_run: bool = False,
+    version: str | None = None,
+    curator: str | None = None,
+    log: Callable[[str], None] = lambda _: None,
+):
     """Import a spreadsheet export (CSV files or one XLSX) into data/imports/<source>.ttl, build and
     stamp a release; returns the ImportReport (raises kg.curate.importer.ImportRejected when
     nothing could be imported). See docs/curation.md."""
     from kg.curate import importer
-    return importer.run([Path(p) for p in paths], settings or from_env(), source=source, strict=strict,
-                        dry_run=dry_run, version=version, curator=curator, log=log)
+
+    return importer.run(
+        [Path(p) for p in paths],
+        settings or from_env(),
+        source=source,
+        strict=strict,
+        dry_run=dry_run,
+        version=version,
+        curator=curator,
+        log=log,
+    )
 
 
-def stamp_release(version: str | None = None, settings: Settings | None = None) -> releases.Release:
+def stamp_release(version: str | None = None, settings: Settings | None = None) -> directory.Release:
     """Stamp a version (default: date-based YYYY.MM.DD[.N]) on the current build (`kg release`)."""
-    from kg import versions
-    return versions.stamp(settings or from_env(), version)
+    from kg.release import stamp
+
+    return stamp.stamp(settings or from_env(), version)
 
 
 def diff(old: str, new: str = "current", settings: Settings | None = None):
     """The changes between two releases, each named by version, id or "current" (`kg diff`)."""
-    from kg import diff as diffs
+    from kg.release import diff as diffs
+
     return diffs.diff(old, new, settings or from_env())

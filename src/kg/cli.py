@@ -7,9 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from kg import __version__, api
+from kg import api, formats
 from kg.config import from_env
 from kg.errors import KGError, ValidationFailed
+from kg.version import __version__
 
 
 def _err(text: str) -> None:
@@ -38,16 +39,17 @@ def cmd_reason(args, settings) -> int:
 
 
 def cmd_query(args, settings) -> int:
-    from kg import queries, sparql
+    from kg.sparql import execute, named
+
     if args.name:
-        result = queries.run_named(args.name, queries.parse_assignments(args.param), settings)
-        sys.stdout.buffer.write(sparql.render(result, args.format))
+        result = api.query_named(args.name, named.parse_assignments(args.param), settings)
+        sys.stdout.buffer.write(execute.render(result, args.format))
         return 0
     text = Path(args.file).read_text(encoding="utf-8") if args.file else args.query
     if not text:
         _err("kg query: give a query, or --file F")
         return 2
-    sys.stdout.buffer.write(sparql.render(api.query(text, settings), args.format))
+    sys.stdout.buffer.write(execute.render(api.query(text, settings), args.format))
     return 0
 
 
@@ -59,11 +61,19 @@ def cmd_export(args, settings) -> int:
 
 
 def cmd_import(args, settings) -> int:
-    from kg.curate.importer import ImportRejected
+    from kg.errors import ImportRejected
+
     try:
-        report = api.import_files(args.files, settings, source=args.source, strict=args.strict,
-                                  dry_run=args.dry_run, version=args.version, curator=args.curator,
-                                  log=_err if args.verbose else (lambda _: None))
+        report = api.import_files(
+            args.files,
+            settings,
+            source=args.source,
+            strict=args.strict,
+            dry_run=args.dry_run,
+            version=args.version,
+            curator=args.curator,
+            log=_err if args.verbose else (lambda _: None),
+        )
     except ImportRejected as exc:
         print("\n".join(exc.report.lines()))
         print(f"report: {exc.report.reports[0]}", file=sys.stderr)
@@ -74,14 +84,14 @@ def cmd_import(args, settings) -> int:
 
 
 def cmd_release(args, settings) -> int:
-    from kg import versions
+    from kg.release import stamp
+
     stamped = api.stamp_release(args.version, settings)
-    print(f"release {stamped.manifest['version']}: {stamped.id} ({stamped.manifest['quads']} quads) "
-          f"in {stamped.path}")
+    print(f"release {stamped.manifest['version']}: {stamped.id} ({stamped.manifest['quads']} quads) in {stamped.path}")
     print(f"release IRI {stamped.manifest['release_iri']}; checksums in {stamped.path / 'SHA256SUMS'}")
     previous = stamped.manifest.get("previous_version")
     if previous:
-        print(f"previous version {previous}: `kg diff {previous} {versions.label(stamped)}` lists the changes")
+        print(f"previous version {previous}: `kg diff {previous} {stamp.label(stamped)}` lists the changes")
     return 0
 
 
@@ -98,49 +108,72 @@ def cmd_diff(args, settings) -> int:
 
 def cmd_generate(args, settings) -> int:
     from kg.generate import generate_all
+
     for path in generate_all(settings.root):
         print(f"wrote {path}")
     return 0
 
 
 def cmd_fmt(args, settings) -> int:
-    from kg import fmt
-    paths = [Path(p) for p in args.paths] or fmt.committed_turtle(settings.root)
+    from kg.rdf import canonical
+
+    paths = [Path(p) for p in args.paths] or canonical.committed_turtle(settings.root)
     if args.check:
-        bad = fmt.check(paths)
+        bad = canonical.check(paths)
         for p in bad:
             print(f"{p}: not in canonical formatting; run `kg fmt`")
         return 1 if bad else 0
-    for p in fmt.format_files(paths):
+    for p in canonical.format_files(paths):
         print(f"formatted {p}")
     return 0
 
 
 def cmd_publish(args, settings) -> int:
-    from kg import remote, versions
+    from kg.release import stamp
+    from kg.remote import publish
+
     gsp, endpoint = args.gsp or settings.gsp_endpoint, args.endpoint or settings.sparql_endpoint
     if not gsp or not endpoint:
-        _err("kg publish: name the server's Graph Store endpoint and query endpoint "
-             "(KG_GSP_ENDPOINT and KG_SPARQL_ENDPOINT, or --gsp and --endpoint); see docs/deployment.md")
+        _err(
+            "kg publish: name the server's Graph Store endpoint and query endpoint "
+            "(KG_GSP_ENDPOINT and KG_SPARQL_ENDPOINT, or --gsp and --endpoint); see docs/deployment.md"
+        )
         return 2
-    report = remote.publish(versions.resolve(settings, args.release), gsp, endpoint, force=args.force,
-                            union=not args.no_union_graph, log=_err if args.verbose else (lambda _: None))
+    report = publish.publish(
+        stamp.resolve(settings, args.release),
+        gsp,
+        endpoint,
+        force=args.force,
+        union=not args.no_union_graph,
+        log=_err if args.verbose else (lambda _: None),
+    )
     print("\n".join(report.lines()))
     return 0
 
 
 def cmd_serve(args, settings) -> int:
     from kg.web.server import serve
+
     serve(settings.with_(host=args.host or settings.host, port=args.port or settings.port))
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kg", description="AIRM-KG: build, check, query and serve the AI risk mitigation graph.")
+    p = argparse.ArgumentParser(
+        prog="kg", description="AIRM-KG: build, check, query and serve the AI risk mitigation graph."
+    )
     p.add_argument("--version", action="version", version=f"kg {__version__}")
     p.add_argument("--root", type=Path, help="project directory (default: KG_ROOT or the checkout)")
     sub = p.add_subparsers(dest="command", required=True)
+    _build_commands(sub)
+    _query_commands(sub)
+    _curation_commands(sub)
+    _service_commands(sub)
+    return p
 
+
+def _build_commands(sub) -> None:
+    """The commands that check and build the graph."""
     b = sub.add_parser("build", help="validate, reason, materialise and publish a release")
     b.add_argument("--no-reasoner", action="store_true", help="skip HermiT (same as KG_REASONER=0)")
     b.add_argument("-v", "--verbose", action="store_true", help="print each step as it finishes")
@@ -153,27 +186,60 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("reason", help="report consistency and unsatisfiable classes (HermiT)")
     r.set_defaults(func=cmd_reason)
 
+    g = sub.add_parser("generate", help="regenerate ontology/vocab/ and data/ from data/sources/")
+    g.set_defaults(func=cmd_generate)
+
+    f = sub.add_parser("fmt", help="write committed Turtle in canonical formatting")
+    f.add_argument("paths", nargs="*")
+    f.add_argument("--check", action="store_true", help="only report files that are not canonical")
+    f.set_defaults(func=cmd_fmt)
+
+
+def _query_commands(sub) -> None:
+    """The commands that read a release."""
     q = sub.add_parser("query", help="run SPARQL against the built store")
     q.add_argument("query", nargs="?", help="the SPARQL query text")
     q.add_argument("--file", "-f", help="read the query from a file")
-    q.add_argument("--format", default="table", choices=["table", "csv", "tsv", "json", "xml",
-                                                        "turtle", "ntriples", "jsonld", "rdfxml"])
+    q.add_argument(
+        "--format",
+        default="table",
+        choices=["table", *formats.names("results"), *formats.names("graph")],
+        help="SELECT and ASK: table (default) or a results format; CONSTRUCT and DESCRIBE: an RDF format",
+    )
     q.add_argument("--name", "-n", help="run the named query queries/NAME.rq (list: /queries in the service)")
-    q.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
-                   help="a parameter of the named query (repeatable)")
+    q.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter of the named query (repeatable)",
+    )
     q.set_defaults(func=cmd_query)
 
     e = sub.add_parser("export", help="write the current release to a file")
-    e.add_argument("--format", help="ttl, nt, jsonld, rdf, trig or nq (default: from the file suffix); "
-                                    "csv or xlsx: the mitigations and documents in the source database's columns")
-    e.add_argument("-o", "--output", required=True, type=Path,
-                   help="the file; for csv a directory (mitigations.csv, documents.csv) or NAME.csv")
+    e.add_argument(
+        "--format",
+        help=f"{', '.join(f.suffix for f in formats.of_kind('graph'))} (default: from the file "
+        "suffix); csv or xlsx: the mitigations and documents in the source database's columns",
+    )
+    e.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="the file; for csv a directory (mitigations.csv, documents.csv) or NAME.csv",
+    )
     e.set_defaults(func=cmd_export)
 
+
+def _curation_commands(sub) -> None:
+    """The commands that change the data and compare releases."""
     i = sub.add_parser("import", help="import a spreadsheet export (CSV or XLSX) of the source database")
     i.add_argument("files", nargs="+", type=Path, help="one XLSX, or the mitigations and/or documents CSV")
-    i.add_argument("--source", default="curated",
-                   help="the source it is an export of: data/imports/SOURCE.ttl (default: curated)")
+    i.add_argument(
+        "--source", default="curated", help="the source it is an export of: data/imports/SOURCE.ttl (default: curated)"
+    )
     i.add_argument("--strict", action="store_true", help="import nothing when any row has an error")
     i.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
     i.add_argument("--version", help="version of the release it makes (default: YYYY.MM.DD[.N])")
@@ -192,21 +258,19 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--format", default="text", choices=["text", "turtle", "json"])
     d.set_defaults(func=cmd_diff)
 
-    g = sub.add_parser("generate", help="regenerate ontology/vocab/ and data/ from data/sources/")
-    g.set_defaults(func=cmd_generate)
 
-    f = sub.add_parser("fmt", help="write committed Turtle in canonical formatting")
-    f.add_argument("paths", nargs="*")
-    f.add_argument("--check", action="store_true", help="only report files that are not canonical")
-    f.set_defaults(func=cmd_fmt)
-
+def _service_commands(sub) -> None:
+    """The commands that serve a release."""
     pb = sub.add_parser("publish", help="load a release into a remote SPARQL server (Graph Store Protocol)")
     pb.add_argument("--release", default="current", help="a version, a release id, or current (default)")
     pb.add_argument("--gsp", help="the server's Graph Store Protocol endpoint (default: KG_GSP_ENDPOINT)")
     pb.add_argument("--endpoint", help="the server's query endpoint (default: KG_SPARQL_ENDPOINT)")
     pb.add_argument("--force", action="store_true", help="send the release even when the server holds it already")
-    pb.add_argument("--no-union-graph", action="store_true",
-                    help="do not load the union graph (half the space; union queries name every graph instead)")
+    pb.add_argument(
+        "--no-union-graph",
+        action="store_true",
+        help="do not load the union graph (half the space; union queries name every graph instead)",
+    )
     pb.add_argument("-v", "--verbose", action="store_true", help="print each graph as it is sent")
     pb.set_defaults(func=cmd_publish)
 
@@ -214,7 +278,6 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.set_defaults(func=cmd_serve)
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,27 +16,20 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
-from kg import sparql
-from kg.namespaces import DEFAULT_BASE
+from kg.namespaces import DEFAULT_BASE, NS
+from kg.sparql import execute
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCTERMS = "http://purl.org/dc/terms/"
-FOAF = "http://xmlns.com/foaf/0.1/"
-OWL = "http://www.w3.org/2002/07/owl#"
-VOID = "http://rdfs.org/ns/void#"
-BIBO = "http://purl.org/ontology/bibo/"
-PROV = "http://www.w3.org/ns/prov#"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-LANG_STRING = RDF + "langString"
+LANG_STRING = NS.rdf + "langString"
 
-TYPE = ox.NamedNode(RDF + "type")
-FIRST, REST, NIL = ox.NamedNode(RDF + "first"), ox.NamedNode(RDF + "rest"), ox.NamedNode(RDF + "nil")
-LABELS = tuple(ox.NamedNode(p) for p in (SKOS + "prefLabel", RDFS + "label", FOAF + "name", DCTERMS + "title"))
-NOTATION = ox.NamedNode(SKOS + "notation")
-INCOMING_LIMIT = 1000       # incoming triples put in the RDF description
-SHOWN_PER_PREDICATE = 60    # incoming subjects listed per predicate on a page
+TYPE = ox.NamedNode(NS.rdf + "type")
+FIRST, REST, NIL = ox.NamedNode(NS.rdf + "first"), ox.NamedNode(NS.rdf + "rest"), ox.NamedNode(NS.rdf + "nil")
+LABELS = tuple(
+    ox.NamedNode(p) for p in (NS.skos + "prefLabel", NS.rdfs + "label", NS.foaf + "name", NS.dcterms + "title")
+)
+NOTATION = ox.NamedNode(NS.skos + "notation")
+INCOMING_LIMIT = 1000  # incoming triples put in the RDF description
+SHOWN_PER_PREDICATE = 60  # incoming subjects listed per predicate on a page
 
 
 def airm(base: str) -> str:
@@ -44,31 +37,59 @@ def airm(base: str) -> str:
 
 
 # (kind, class IRI relative to the ontology namespace or absolute), first match wins.
-KINDS = (("mitigation", "#Mitigation"), ("document", "#SourceDocument"), ("person", FOAF + "Person"),
-         ("organization", FOAF + "Organization"), ("category", "#MitigationCategory"),
-         ("stage", "#LifecycleStage"), ("actor", "#Actor"), ("function", "#AIRMFunction"),
-         ("riskcategory", "#RiskCategory"), ("risk", "#Risk"), ("scheme", SKOS + "ConceptScheme"),
-         ("concept", SKOS + "Concept"), ("dataset", VOID + "Dataset"), ("classification", "#Classification"),
-         ("evidence", "#EvidenceQuote"), ("ontology", OWL + "Ontology"), ("agent", PROV + "Agent"),
-         ("agent", FOAF + "Agent"))
-KIND_NAMES = {"mitigation": "Mitigation", "document": "Source document", "person": "Person",
-              "organization": "Organisation", "category": "Mitigation category", "stage": "Lifecycle stage",
-              "actor": "Actor", "function": "NIST AI RMF function", "riskcategory": "Risk category",
-              "risk": "Risk", "scheme": "Concept scheme", "concept": "Concept", "dataset": "Dataset",
-              "classification": "Classification", "evidence": "Evidence quote", "ontology": "Ontology",
-              "agent": "Agent", "resource": "Resource"}
+KINDS = (
+    ("mitigation", "#Mitigation"),
+    ("document", "#SourceDocument"),
+    ("person", NS.foaf + "Person"),
+    ("organization", NS.foaf + "Organization"),
+    ("category", "#MitigationCategory"),
+    ("stage", "#LifecycleStage"),
+    ("actor", "#Actor"),
+    ("function", "#AIRMFunction"),
+    ("riskcategory", "#RiskCategory"),
+    ("risk", "#Risk"),
+    ("scheme", NS.skos + "ConceptScheme"),
+    ("concept", NS.skos + "Concept"),
+    ("dataset", NS.void + "Dataset"),
+    ("classification", "#Classification"),
+    ("evidence", "#EvidenceQuote"),
+    ("ontology", NS.owl + "Ontology"),
+    ("agent", NS.prov + "Agent"),
+    ("agent", NS.foaf + "Agent"),
+)
+KIND_NAMES = {
+    "mitigation": "Mitigation",
+    "document": "Source document",
+    "person": "Person",
+    "organization": "Organisation",
+    "category": "Mitigation category",
+    "stage": "Lifecycle stage",
+    "actor": "Actor",
+    "function": "NIST AI RMF function",
+    "riskcategory": "Risk category",
+    "risk": "Risk",
+    "scheme": "Concept scheme",
+    "concept": "Concept",
+    "dataset": "Dataset",
+    "classification": "Classification",
+    "evidence": "Evidence quote",
+    "ontology": "Ontology",
+    "agent": "Agent",
+    "resource": "Resource",
+}
 CONCEPT_KINDS = frozenset({"category", "stage", "actor", "function", "riskcategory", "concept"})
 
 
 @dataclass(frozen=True)
 class Term:
     """An RDF term as a page shows it."""
-    kind: str           # "iri", "literal" or "bnode"
-    value: str          # the IRI, the lexical form, or the blank node id
-    label: str = ""     # what is shown (the resource's label, else its short name)
-    href: str = ""      # where it links to ('' for literals and blank nodes)
-    note: str = ""      # a literal's language or datatype
-    code: str = ""      # skos:notation of a concept
+
+    kind: str  # "iri", "literal" or "bnode"
+    value: str  # the IRI, the lexical form, or the blank node id
+    label: str = ""  # what is shown (the resource's label, else its short name)
+    href: str = ""  # where it links to ('' for literals and blank nodes)
+    note: str = ""  # a literal's language or datatype
+    code: str = ""  # skos:notation of a concept
 
     @property
     def text(self) -> str:
@@ -78,6 +99,7 @@ class Term:
 @dataclass
 class Group:
     """The values of one predicate."""
+
     predicate: Term
     values: list[Term]
     total: int = 0
@@ -106,11 +128,12 @@ class Resource:
 @dataclass
 class Node:
     """A concept in a taxonomy tree."""
+
     term: Term
     definition: str
-    count: int              # mitigations classified here or below
-    direct: int             # mitigations classified exactly here
-    children: list["Node"] = field(default_factory=list)
+    count: int  # mitigations classified here or below
+    direct: int  # mitigations classified exactly here
+    children: list[Node] = field(default_factory=list)
 
     def walk(self):
         yield self
@@ -140,12 +163,12 @@ class Describer:
         self._notation = lru_cache(maxsize=200_000)(self._notation_uncached)
         self._counts: tuple[dict[str, int], dict[str, int]] | None = None
         self._trees: dict[str, list[Node]] = {}
-        self._mitigations_of: dict[str, list[dict]] = {}     # document -> its mitigations (shared by their pages)
+        self._mitigations_of: dict[str, list[dict]] = {}  # document -> its mitigations (shared by their pages)
 
     # -- terms ------------------------------------------------------------------------------
     def href(self, iri: str) -> str:
         if iri.startswith(self.base) and len(iri) > len(self.base):
-            return f"{self.root}/{iri[len(self.base):]}"
+            return f"{self.root}/{iri[len(self.base) :]}"
         return iri if iri.lower().startswith(("http://", "https://")) else ""
 
     def _first(self, node: ox.NamedNode, predicate: ox.NamedNode) -> str:
@@ -174,7 +197,7 @@ class Describer:
         return self._label(iri) or self._notation(iri)
 
     def short(self, iri: str) -> str:
-        text = sparql.term_text(ox.NamedNode(iri))
+        text = execute.readable(ox.NamedNode(iri))
         return text[1:-1] if text.startswith("<") else text
 
     def term(self, node) -> Term:
@@ -218,7 +241,8 @@ class Describer:
         return triples
 
     def incoming(self, node, limit: int = INCOMING_LIMIT) -> tuple[list[ox.Triple], int]:
-        seen, out = set(), []
+        seen: set[ox.Triple] = set()
+        out: list[ox.Triple] = []
         for quad in self.store.quads_for_pattern(None, None, node):
             triple = ox.Triple(quad.subject, quad.predicate, quad.object)
             if triple not in seen:
@@ -233,8 +257,10 @@ class Describer:
             node = ox.NamedNode(iri)
         except ValueError:
             return False
-        return (next(iter(self.store.quads_for_pattern(node, None, None)), None) is not None
-                or next(iter(self.store.quads_for_pattern(None, None, node)), None) is not None)
+        return (
+            next(iter(self.store.quads_for_pattern(node, None, None)), None) is not None
+            or next(iter(self.store.quads_for_pattern(None, None, node)), None) is not None
+        )
 
     def label_triples(self, node: ox.NamedNode) -> list[ox.Triple]:
         for predicate in (*LABELS, NOTATION):
@@ -253,13 +279,13 @@ class Describer:
                 g.values.append(self.term(value))
         for g in groups.values():
             g.values.sort(key=lambda t: natural_key(t.text))
-        return sorted(groups.values(), key=lambda g: (g.predicate.value != RDF + "type", g.predicate.text))
+        return sorted(groups.values(), key=lambda g: (g.predicate.value != NS.rdf + "type", g.predicate.text))
 
     # -- queries ----------------------------------------------------------------------------
     def select(self, query: str, **iris: str) -> list[dict]:
         for name, iri in iris.items():
             query = query.replace(f"${name}", f"<{iri}>")
-        result = sparql.run(self.store, f"PREFIX airm: <{self.ns}>\n{query}")
+        result = execute.run(self.store, f"PREFIX airm: <{self.ns}>\n{query}")
         names = [v.value for v in result.variables]
         return [{n: row[n] for n in names} for row in result]
 
@@ -271,27 +297,33 @@ class Describer:
             subtree = self.select(f"""SELECT ?c (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {links}
                 ?m ?p ?x . ?x skos:broaderTransitive* ?c }} GROUP BY ?c""")
             direct = self.select(f"SELECT ?c (COUNT(DISTINCT ?m) AS ?n) WHERE {{ {links} ?m ?p ?c }} GROUP BY ?c")
-            self._counts = ({r["c"].value: int(r["n"].value) for r in subtree if isinstance(r["c"], ox.NamedNode)},
-                            {r["c"].value: int(r["n"].value) for r in direct if isinstance(r["c"], ox.NamedNode)})
+            self._counts = (
+                {r["c"].value: int(r["n"].value) for r in subtree if isinstance(r["c"], ox.NamedNode)},
+                {r["c"].value: int(r["n"].value) for r in direct if isinstance(r["c"], ox.NamedNode)},
+            )
         return self._counts
 
     def tree(self, scheme: str) -> list[Node]:
         """The concepts of a scheme as a tree (top concepts first, by notation), with counts."""
         if scheme not in self._trees:
-            rows = self.select("""SELECT ?c ?b ?d WHERE { ?c skos:inScheme $s .
+            rows = self.select(
+                """SELECT ?c ?b ?d WHERE { ?c skos:inScheme $s .
                 OPTIONAL { ?c skos:broader ?b . ?b skos:inScheme $s }
-                OPTIONAL { ?c skos:definition ?d } }""", s=scheme)
+                OPTIONAL { ?c skos:definition ?d } }""",
+                s=scheme,
+            )
             subtree, direct = self.counts()
             nodes: dict[str, Node] = {}
             parents: dict[str, set[str]] = {}
             for r in rows:
                 iri = r["c"].value
                 if iri not in nodes:
-                    nodes[iri] = Node(self.iri_term(iri), literal_value(r["d"]), subtree.get(iri, 0),
-                                      direct.get(iri, 0))
+                    nodes[iri] = Node(
+                        self.iri_term(iri), literal_value(r["d"]), subtree.get(iri, 0), direct.get(iri, 0)
+                    )
                 if r["b"] is not None:
                     parents.setdefault(iri, set()).add(r["b"].value)
-            top = []
+            top: list[Node] = []
             for iri, node in nodes.items():
                 ps = [p for p in parents.get(iri, ()) if p in nodes]
                 (nodes[sorted(ps)[0]].children if ps else top).append(node)
@@ -312,8 +344,11 @@ class Describer:
         return sorted((self.term(r["s"]) for r in rows), key=lambda t: t.text)
 
     def instances(self, cls: str, limit: int = 5000) -> list[Term]:
-        terms = [self.term(q.subject) for q in self.store.quads_for_pattern(None, TYPE, ox.NamedNode(cls))
-                 if isinstance(q.subject, ox.NamedNode)]
+        terms = [
+            self.term(q.subject)
+            for q in self.store.quads_for_pattern(None, TYPE, ox.NamedNode(cls))
+            if isinstance(q.subject, ox.NamedNode)
+        ]
         unique = {t.value: t for t in terms}
         return sorted(unique.values(), key=lambda t: natural_key(t.text))[:limit]
 
@@ -327,8 +362,8 @@ class Describer:
     def citation(self, doc: str) -> dict:
         node = ox.NamedNode(doc)
         authors, seen = [], set()
-        for head in self.store.quads_for_pattern(node, ox.NamedNode(BIBO + "authorList"), None):
-            cell = head.object
+        for head in self.store.quads_for_pattern(node, ox.NamedNode(NS.bibo + "authorList"), None):
+            cell: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None = head.object
             while isinstance(cell, ox.BlankNode) and cell not in seen:
                 seen.add(cell)
                 first = next(iter(self.store.quads_for_pattern(cell, FIRST, None)), None)
@@ -338,14 +373,31 @@ class Describer:
                 cell = rest.object if rest is not None else None
             break
         if not authors:
-            authors = sorted({q.object.value: self.term(q.object) for q in
-                              self.store.quads_for_pattern(node, ox.NamedNode(DCTERMS + "creator"), None)
-                              if isinstance(q.object, ox.NamedNode)}.values(), key=lambda t: t.text)
-        get = lambda p: self._first(node, ox.NamedNode(p))   # noqa: E731
-        return {"document": self.iri_term(doc), "title": get(DCTERMS + "title"), "authors": authors,
-                "year": get(DCTERMS + "issued") or get(DCTERMS + "date"), "abstract": get(DCTERMS + "abstract"),
-                "doi": get(BIBO + "doi"),
-                "page": next((q.object.value for q in self.store.quads_for_pattern(node, ox.NamedNode(FOAF + "page"), None)), "")}
+            authors = sorted(
+                {
+                    q.object.value: self.term(q.object)
+                    for q in self.store.quads_for_pattern(node, ox.NamedNode(NS.dcterms + "creator"), None)
+                    if isinstance(q.object, ox.NamedNode)
+                }.values(),
+                key=lambda t: t.text,
+            )
+        get = lambda p: self._first(node, ox.NamedNode(p))
+        return {
+            "document": self.iri_term(doc),
+            "title": get(NS.dcterms + "title"),
+            "authors": authors,
+            "year": get(NS.dcterms + "issued") or get(NS.dcterms + "date"),
+            "abstract": get(NS.dcterms + "abstract"),
+            "doi": get(NS.bibo + "doi"),
+            "page": next(
+                (
+                    q.object.value
+                    for q in self.store.quads_for_pattern(node, ox.NamedNode(NS.foaf + "page"), None)
+                    if not isinstance(q.object, ox.Triple)  # a quoted triple (no .value) is no page
+                ),
+                "",
+            ),
+        }
 
     def mitigations_of(self, doc: str) -> list[dict]:
         """The mitigations citing a document, with their codes (kept: every one of them shows the list)."""
@@ -354,16 +406,24 @@ class Describer:
         return self._mitigations_of[doc]
 
     def _mitigations_of_uncached(self, doc: str) -> list[dict]:
-        rows = self.select("""SELECT ?m (MIN(?code) AS ?c) WHERE { ?m airm:sourceDocument $d .
-            OPTIONAL { ?m airm:mitigationCategory/skos:notation ?code } } GROUP BY ?m""", d=doc)
+        rows = self.select(
+            """SELECT ?m (MIN(?code) AS ?c) WHERE { ?m airm:sourceDocument $d .
+            OPTIONAL { ?m airm:mitigationCategory/skos:notation ?code } } GROUP BY ?m""",
+            d=doc,
+        )
         out = [{"mitigation": self.term(r["m"]), "code": literal_value(r["c"])} for r in rows]
         return sorted(out, key=lambda x: natural_key(x["mitigation"].value))
 
     def concept_info(self, iri: str) -> dict:
         node = ox.NamedNode(iri)
-        broader = [self.term(q.object) for q in self.store.quads_for_pattern(node, ox.NamedNode(SKOS + "broader"), None)]
-        return {"concept": self.iri_term(iri), "definition": self._first(node, ox.NamedNode(SKOS + "definition")),
-                "broader": sorted({t.value: t for t in broader}.values(), key=lambda t: t.text)}
+        broader = [
+            self.term(q.object) for q in self.store.quads_for_pattern(node, ox.NamedNode(NS.skos + "broader"), None)
+        ]
+        return {
+            "concept": self.iri_term(iri),
+            "definition": self._first(node, ox.NamedNode(NS.skos + "definition")),
+            "broader": sorted({t.value: t for t in broader}.values(), key=lambda t: t.text),
+        }
 
     def objects(self, node, predicate: str) -> list:
         return sorted({q.object for q in self.store.quads_for_pattern(node, ox.NamedNode(predicate), None)}, key=str)
@@ -373,49 +433,77 @@ class Describer:
         docs = [o.value for o in self.objects(node, ns + "sourceDocument")]
         classifications = []
         for c in self.objects(node, ns + "hasClassification"):
-            classifications.append({
-                "classification": self.term(c),
-                "categories": [self.concept_info(o.value) for o in self.objects(c, ns + "category")],
-                "method": [self.term(o) for o in self.objects(c, ns + "classificationMethod")],
-                "by": [self.term(o) for o in self.objects(c, PROV + "wasAttributedTo")],
-                "reasoning": self._first(c, ox.NamedNode(ns + "reasoning"))})
-        evidence = [{"evidence": self.term(e), "quote": self._first(e, ox.NamedNode(ns + "quoteText"))}
-                    for e in self.objects(node, ns + "hasEvidence")]
+            classifications.append(
+                {
+                    "classification": self.term(c),
+                    "categories": [self.concept_info(o.value) for o in self.objects(c, ns + "category")],
+                    "method": [self.term(o) for o in self.objects(c, ns + "classificationMethod")],
+                    "by": [self.term(o) for o in self.objects(c, NS.prov + "wasAttributedTo")],
+                    "reasoning": self._first(c, ox.NamedNode(ns + "reasoning")),
+                }
+            )
+        evidence = [
+            {"evidence": self.term(e), "quote": self._first(e, ox.NamedNode(ns + "quoteText"))}
+            for e in self.objects(node, ns + "hasEvidence")
+        ]
         roles = []
-        for name, prop in (("Lifecycle stage", "LifecycleStage"), ("Actor", "Actor"), ("AI RMF function", "AIRMFunction")):
+        for name, prop in (
+            ("Lifecycle stage", "LifecycleStage"),
+            ("Actor", "Actor"),
+            ("AI RMF function", "AIRMFunction"),
+        ):
             for rank in ("primary", "other"):
                 for o in self.objects(node, f"{ns}{rank}{prop}"):
                     roles.append({"role": name, "rank": rank, **self.concept_info(o.value)})
         siblings = [m for d in docs for m in self.mitigations_of(d) if m["mitigation"].value != iri]
-        return {"categories": [self.concept_info(o.value) for o in self.objects(node, ns + "mitigationCategory")],
-                "classifications": classifications, "evidence": evidence, "roles": roles,
-                "citations": [self.citation(d) for d in docs],
-                "parents": [self.term(o) for o in self.objects(node, ns + "parentMitigation")],
-                "children": sorted((self.term(o) for o in self.objects(node, ns + "childMitigation")), key=lambda t: t.value),
-                "risks": [self.term(o) for o in self.objects(node, ns + "addressesRisk")],
-                "siblings": siblings,
-                "additional": self._first(node, ox.NamedNode(ns + "additionalInformation"))}
+        return {
+            "categories": [self.concept_info(o.value) for o in self.objects(node, ns + "mitigationCategory")],
+            "classifications": classifications,
+            "evidence": evidence,
+            "roles": roles,
+            "citations": [self.citation(d) for d in docs],
+            "parents": [self.term(o) for o in self.objects(node, ns + "parentMitigation")],
+            "children": sorted(
+                (self.term(o) for o in self.objects(node, ns + "childMitigation")), key=lambda t: t.value
+            ),
+            "risks": [self.term(o) for o in self.objects(node, ns + "addressesRisk")],
+            "siblings": siblings,
+            "additional": self._first(node, ox.NamedNode(ns + "additionalInformation")),
+        }
 
     def concept_extras(self, iri: str, kind: str) -> dict:
         node = ox.NamedNode(iri)
-        schemes = [o.value for o in self.objects(node, SKOS + "inScheme")]
+        schemes = [o.value for o in self.objects(node, NS.skos + "inScheme")]
         tree = self.subtree(schemes[0], iri) if schemes else None
-        chain, cursor, seen = [], iri, set()
+        chain: list[Term] = []
+        cursor, seen = iri, set()
         while cursor and cursor not in seen:
             seen.add(cursor)
-            up = [o.value for o in self.objects(ox.NamedNode(cursor), SKOS + "broader")]
+            up = [o.value for o in self.objects(ox.NamedNode(cursor), NS.skos + "broader")]
             cursor = up[0] if up else ""
             if cursor:
                 chain.insert(0, self.iri_term(cursor))
-        rows = self.select("""SELECT DISTINCT ?m ?p WHERE {
+        rows = self.select(
+            """SELECT DISTINCT ?m ?p WHERE {
             VALUES ?p { airm:mitigationCategory airm:primaryLifecycleStage airm:otherLifecycleStage airm:primaryActor
                         airm:otherActor airm:primaryAIRMFunction airm:otherAIRMFunction airm:addressesRisk }
-            ?m ?p ?x . ?x skos:broaderTransitive* $c } LIMIT 2000""", c=iri)
-        mitigations = sorted({r["m"].value: (self.term(r["m"]), self.short(r["p"].value)) for r in rows}.values(),
-                             key=lambda x: natural_key(x[0].value))
+            ?m ?p ?x . ?x skos:broaderTransitive* $c } LIMIT 2000""",
+            c=iri,
+        )
+        mitigations = sorted(
+            {r["m"].value: (self.term(r["m"]), self.short(r["p"].value)) for r in rows}.values(),
+            key=lambda x: natural_key(x[0].value),
+        )
         subtree, direct = self.counts()
-        return {**self.concept_info(iri), "schemes": [self.iri_term(s) for s in schemes], "chain": chain,
-                "tree": tree, "mitigations": mitigations, "count": subtree.get(iri, 0), "direct": direct.get(iri, 0)}
+        return {
+            **self.concept_info(iri),
+            "schemes": [self.iri_term(s) for s in schemes],
+            "chain": chain,
+            "tree": tree,
+            "mitigations": mitigations,
+            "count": subtree.get(iri, 0),
+            "direct": direct.get(iri, 0),
+        }
 
     def extras(self, iri: str, kind: str) -> dict:
         if kind == "mitigation":
@@ -461,15 +549,21 @@ class Describer:
                 labelled.add(t.object)
                 triples.extend(self.label_triples(t.object))
         triples = list(dict.fromkeys(triples))
-        comment = (self._first(node, ox.NamedNode(SKOS + "definition"))
-                   or self._first(node, ox.NamedNode(RDFS + "comment"))
-                   or self._first(node, ox.NamedNode(DCTERMS + "description")))
+        comment = (
+            self._first(node, ox.NamedNode(NS.skos + "definition"))
+            or self._first(node, ox.NamedNode(NS.rdfs + "comment"))
+            or self._first(node, ox.NamedNode(NS.dcterms + "description"))
+        )
         resource = Resource(
-            iri=iri, kind=kind, types=[self.iri_term(t) for t in types],
+            iri=iri,
+            kind=kind,
+            types=[self.iri_term(t) for t in types],
             label=self.label(iri) or local_name(iri),
             outgoing=self.group([(t.predicate, t.object) for t in own if t.predicate != TYPE]),
             incoming=self.group([(t.predicate, t.subject) for t in incoming], SHOWN_PER_PREDICATE),
-            triples=triples, comment=comment)
+            triples=triples,
+            comment=comment,
+        )
         if total > len(incoming):
             resource.extras["incoming_truncated"] = total
         if extras:
@@ -478,8 +572,10 @@ class Describer:
 
     def graph(self, name: str) -> list[ox.Triple]:
         """Every triple of one named graph (the ontology document, a vocabulary)."""
-        return [ox.Triple(q.subject, q.predicate, q.object)
-                for q in self.store.quads_for_pattern(None, None, None, graph_name=ox.NamedNode(name))]
+        return [
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in self.store.quads_for_pattern(None, None, None, graph_name=ox.NamedNode(name))
+        ]
 
 
 def describe(store: ox.Store, iri: str, base: str = DEFAULT_BASE) -> Resource | None:

@@ -8,7 +8,7 @@ author lists (bibo:authorList) and literals of datatypes outside the OWL 2 datat
 left out too: neither owlready2 nor HermiT (the OWL API) ever fetches anything, and the child
 refuses any network access of its own (an audit hook).
 
-`start` launches the child and returns at once (the build validates meanwhile); `Job.wait` collects
+`start` launches the child and returns at once (the build validates meanwhile); `ReasonerRun.wait` collects
 the report. The child leads a process group of its own, with HermiT's Java in it: a deadline or an
 abandoned job kills the whole group, and both die with the process that started them (Linux
 PR_SET_PDEATHSIG), so a killed build leaves no reasoner running.
@@ -27,13 +27,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, XSD
+from rdflib.term import Node
 
 from kg.errors import Inconsistent, ReasonerUnavailable
 from kg.namespaces import BIBO
+from kg.sparql.execute import solutions
 
 NON_OWL_DATATYPES = {XSD.gYear, XSD.date, XSD.gYearMonth, XSD.gMonthDay, XSD.gDay, XSD.gMonth, XSD.duration}
 # HermiT runs for seconds, not hours: the JIT's first tier and the serial collector halve its CPU time.
@@ -62,7 +65,8 @@ class ReasonerReport:
 
 def reasoner_input(graph: Graph) -> Graph:
     """The part of `graph` HermiT can take (see the module docstring)."""
-    author_lists = set()
+    author_lists: set[Node] = set()
+    head: Node | None
     for head in graph.objects(None, BIBO.authorList):
         while head is not None and head != RDF.nil and head not in author_lists:
             author_lists.add(head)
@@ -83,10 +87,10 @@ _AUTHOR_LIST_NODES = f"""SELECT DISTINCT ?n WHERE {{
 
 def store_input(store: ox.Store) -> tuple[bytes, int]:
     """`reasoner_input` of the union of the graphs of an Oxigraph store, as N-Triples, and its size."""
-    skip_nodes = {row["n"] for row in store.query(_AUTHOR_LIST_NODES, use_default_graph_as_union=True)}
+    skip_nodes = {row["n"] for row in solutions(store.query(_AUTHOR_LIST_NODES, use_default_graph_as_union=True))}
     skip_predicates = {ox.NamedNode(str(BIBO.authorList)), ox.NamedNode(str(OWL.imports))}
     skip_types = {ox.NamedNode(str(t)) for t in NON_OWL_DATATYPES}
-    triples = set()
+    triples: set[ox.Triple] = set()
     for q in store:
         o = q.object
         if q.predicate in skip_predicates or q.subject in skip_nodes:
@@ -94,10 +98,10 @@ def store_input(store: ox.Store) -> tuple[bytes, int]:
         if isinstance(o, ox.Literal) and o.datatype in skip_types:
             continue
         triples.add(ox.Triple(q.subject, q.predicate, o))
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), len(triples)
+    return cast(bytes, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)), len(triples)  # bytes: no output given
 
 
-class Job:
+class ReasonerRun:
     """A running reasoner child; `wait` for its report, or `kill` it."""
 
     def __init__(self, process: subprocess.Popen, workdir: Path, triples: int, timeout: float) -> None:
@@ -122,13 +126,18 @@ class Job:
         try:
             if not self._done.wait(max(self.timeout - self.seconds, 0)):
                 self.kill()
-                raise ReasonerUnavailable(f"HermiT did not finish within {self.timeout:g} s "
-                                          "(KG_REASONER_TIMEOUT); the reasoner and its Java were stopped")
+                raise ReasonerUnavailable(
+                    f"HermiT did not finish within {self.timeout:g} s "
+                    "(KG_REASONER_TIMEOUT); the reasoner and its Java were stopped"
+                )
             out = (self.workdir / "out.txt").read_text(encoding="utf-8", errors="replace")
             err = (self.workdir / "err.txt").read_text(encoding="utf-8", errors="replace")
             if self.process.returncode != 0:
-                why = f"killed by signal {-self.process.returncode}" if self.process.returncode < 0 \
+                why = (
+                    f"killed by signal {-self.process.returncode}"
+                    if self.process.returncode < 0
                     else f"exit code {self.process.returncode}"
+                )
                 raise ReasonerUnavailable(f"the reasoner failed ({why}): {err.strip()[-2000:]}")
             try:
                 result = json.loads(out.strip().splitlines()[-1])
@@ -154,15 +163,17 @@ class Job:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start(data: Graph | ox.Store, java: str = "java", timeout: float = 300.0,
-          workdir: Path | None = None) -> Job:
+def start(
+    data: Graph | ox.Store, java: str = "java", timeout: float = 300.0, workdir: Path | None = None
+) -> ReasonerRun:
     """Start HermiT over `data` (an rdflib Graph or an Oxigraph store: the union of its graphs) in
     a child process; raise ReasonerUnavailable at once when Java is missing. Its files go to
     `workdir` (default: a new temporary directory), which is removed when the job ends."""
     if shutil.which(java) is None:
         raise ReasonerUnavailable(
             f"Java ('{java}') not found: HermiT needs a JRE. Run `make setup` (installs "
-            "default-jre-headless) or set KG_REASONER=0 to build without the reasoner.")
+            "default-jre-headless) or set KG_REASONER=0 to build without the reasoner."
+        )
     if isinstance(data, ox.Store):
         text, triples = store_input(data)
     else:
@@ -174,10 +185,16 @@ def start(data: Graph | ox.Store, java: str = "java", timeout: float = 300.0,
     path.write_bytes(text)
     env = {**os.environ, "JAVA_TOOL_OPTIONS": f"{os.environ.get('JAVA_TOOL_OPTIONS', '')} {JAVA_OPTIONS}".strip()}
     with (workdir / "out.txt").open("wb") as out, (workdir / "err.txt").open("wb") as err:
-        process = subprocess.Popen([sys.executable, "-m", "kg.reasoner", str(path), java, str(os.getpid())],
-                                   stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
-                                   cwd=workdir, process_group=0)
-    return Job(process, workdir, triples, timeout)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kg.reasoner", str(path), java, str(os.getpid())],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=env,
+            cwd=workdir,
+            process_group=0,
+        )
+    return ReasonerRun(process, workdir, triples, timeout)
 
 
 def check(graph: Graph, java: str = "java", timeout: float = 300.0) -> ReasonerReport:
@@ -201,8 +218,9 @@ def _die_with_parent() -> None:
     """Linux: get SIGKILL when the parent dies (a killed build leaves no reasoner behind)."""
     try:
         import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
 
@@ -219,17 +237,19 @@ def _worker(path: str, java: str) -> dict:
 
     owlready2.JAVA_EXE = java
     if hasattr(reasoning, "_subprocess_kargs") and sys.platform.startswith("linux"):
-        reasoning._subprocess_kargs["preexec_fn"] = _die_with_parent   # Java dies with this child
+        reasoning._subprocess_kargs["preexec_fn"] = _die_with_parent  # Java dies with this child
     world = owlready2.World()
     with open(path, "rb") as f:
         world.get_ontology(Path(path).as_uri()).load(format="ntriples", fileobj=f, only_local=True)
     start = time.monotonic()
     try:
-        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0,
-                                       ignore_unsupported_datatypes=True)
+        owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0, ignore_unsupported_datatypes=True)
     except owlready2.OwlReadyInconsistentOntologyError:
-        return {"consistent": False, "seconds": time.monotonic() - start,
-                "message": "HermiT found the ontology with its data inconsistent"}
+        return {
+            "consistent": False,
+            "seconds": time.monotonic() - start,
+            "message": "HermiT found the ontology with its data inconsistent",
+        }
     unsat = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(owlready2.Nothing.iri))
     return {"consistent": True, "unsatisfiable": unsat, "seconds": time.monotonic() - start}
 

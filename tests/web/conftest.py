@@ -1,67 +1,15 @@
-"""The real server, started once per session: `kg serve` (uvicorn) in a subprocess on a free port of
-127.0.0.1, over the release the session fixture `built_settings` (tests/conftest.py) built."""
+"""The real server, started once per session (`servers.running_server`) over the release the session
+fixture `built_settings` (tests/conftest.py) built, and headless Chromium for the browser tests."""
 
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}: {log.read_text()}")
-        try:
-            with urllib.request.urlopen(url + "/-/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer on {url} within {seconds} s")
-
-
-def stop(process: subprocess.Popen, seconds: float = 10) -> None:
-    """Stop a server the tests started: SIGTERM, then SIGKILL if it is still there after `seconds`."""
-    process.terminate()
-    try:
-        process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
-@contextmanager
-def running_server(root, build_dir, log, **settings):
-    """`kg serve` in a subprocess on a free port of 127.0.0.1 over `build_dir`; yields its base URL.
-    Keyword arguments are further settings by environment variable (`KG_QUERY_TIMEOUT="2"`)."""
-    port = free_port()
-    env = {**os.environ, "KG_ROOT": str(root), "KG_BUILD_DIR": str(build_dir),
-           "KG_HOST": "127.0.0.1", "KG_PORT": str(port), **settings}
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve"], env=env, stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(url, process, log)
-        yield url
-    finally:
-        stop(process)
+from servers import running_server
 
 
 @pytest.fixture(scope="session")
@@ -73,9 +21,23 @@ def server(built_settings, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def app_client(small_settings):
+    """The service in-process (the app of `kg serve`, its lifespan and worker pool included) over the
+    small fixture project, through Starlette's test client: for route tests a real socket adds
+    nothing to. Its base URL is http://testserver."""
+    from starlette.testclient import TestClient
+
+    from kg.web.app import create_app
+
+    with TestClient(create_app(small_settings), base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
 def http(server):
     """An httpx client for the running server."""
     import httpx
+
     with httpx.Client(base_url=server, timeout=30) as client:
         yield client
 
@@ -83,20 +45,29 @@ def http(server):
 # --- Headless Chromium (Debian's `chromium`; never `playwright install`) for the browser tests ---
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def require_chromium() -> None:
     """Skip the calling module where Chromium is missing, except in CI (`.ci/run` installs it)."""
     if not CHROMIUM and not os.environ.get("CI"):
-        pytest.skip("Chromium is not installed (apt-get install chromium); CI always runs these",
-                    allow_module_level=True)
+        pytest.skip(
+            "Chromium is not installed (apt-get install chromium); CI always runs these", allow_module_level=True
+        )
 
 
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium

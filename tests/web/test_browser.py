@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from kg import queries, sparql
+from kg.sparql import execute, named
 
 from .conftest import require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CATALOGUE = queries.load_all(Path(__file__).resolve().parents[2] / "queries")
+CATALOGUE = named.load_all(Path(__file__).resolve().parents[2] / "queries")
 
 require_chromium()
 
@@ -27,14 +27,14 @@ def test_run_an_example_and_download_csv(page, server, store, tmp_path):
     page.goto(f"{server}/sparql")
     page.wait_for_selector(".CodeMirror")
     assert editor_text(page).startswith("PREFIX airm: <https://w3id.org/airm-kg/ontology#>")
-    assert page.locator(".CodeMirror .cm-keyword").count() > 0          # highlighted
+    assert page.locator(".CodeMirror .cm-keyword").count() > 0  # highlighted
 
     page.click('a.example[data-name="documents"]')
     assert editor_text(page) == CATALOGUE["documents"].standalone()
     with page.expect_navigation():
         page.click("#run")
 
-    expected_csv = sparql.render(sparql.run_dataset(store, CATALOGUE["documents"].standalone()), "csv")
+    expected_csv = execute.render(execute.run_dataset(store, CATALOGUE["documents"].standalone()), "csv")
     rows = expected_csv.decode().count("\r\n") - 1
     assert page.inner_text("#row-count") == str(rows)
     assert page.locator('table.results-table a.iri[href="/document/shi2024"]').count() == 1
@@ -58,7 +58,7 @@ def test_a_broken_query_says_what_is_wrong(page, server):
         page.keyboard.press("Control+Enter")
     assert navigation.value.status == 400
     assert "error at 1:25" in page.inner_text("#error")
-    assert editor_text(page) == "SELECT * WHERE { ?s ?p }"               # still there, to fix
+    assert editor_text(page) == "SELECT * WHERE { ?s ?p }"  # still there, to fix
 
 
 def test_a_long_query_is_posted(page, server, store):
@@ -69,12 +69,12 @@ def test_a_long_query_is_posted(page, server, store):
     with page.expect_navigation() as navigation:
         page.click("#run")
     assert navigation.value.request.method == "POST"
-    expected = next(iter(sparql.run_dataset(store, query)))["n"].value
+    expected = next(iter(execute.run_dataset(store, query)))["n"].value
     assert page.inner_text("table.results-table tbody td") == expected
 
 
 def test_home_search(page, server, store):
-    expected = len(list(queries.execute(CATALOGUE["search"], store, {"text": "red team"})))
+    expected = len(list(named.execute(CATALOGUE["search"], store, {"text": "red team"})))
     page.goto(f"{server}/")
     page.fill("#q", "red team")
     with page.expect_navigation():
@@ -89,6 +89,6 @@ def test_named_query_form(page, server, store):
     page.fill('input[name="category"]', "v1tax:4.3")
     with page.expect_navigation():
         page.click("form.params button")
-    expected = len(list(queries.execute(CATALOGUE["mitigations-in-subtree"], store, {"category": "v1tax:4.3"})))
+    expected = len(list(named.execute(CATALOGUE["mitigations-in-subtree"], store, {"category": "v1tax:4.3"})))
     assert page.inner_text("#row-count") == str(expected)
     assert "category=v1tax%3A4.3" in page.url

@@ -16,7 +16,7 @@ from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
-from kg import sparql
+from kg.sparql import execute
 
 pytestmark = pytest.mark.server
 
@@ -43,12 +43,12 @@ def lexical(solutions) -> list[tuple]:
 @pytest.fixture(scope="module")
 def expected(store) -> list[tuple]:
     """The answer of SELECT straight from the store."""
-    return lexical(sparql.run_dataset(store, SELECT))
+    return lexical(execute.run_dataset(store, SELECT))
 
 
 @pytest.fixture(scope="module")
 def expected_graph(store) -> Graph:
-    nt = sparql.render(sparql.run_dataset(store, CONSTRUCT), "ntriples").decode()
+    nt = execute.render(execute.run_dataset(store, CONSTRUCT), "ntriples").decode()
     return Graph().parse(data=nt, format="nt")
 
 
@@ -69,6 +69,7 @@ def from_xml(text: str) -> list[tuple]:
 
 
 # --- SPARQLWrapper ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("return_format", [JSON, XML, CSV, TSV])
@@ -94,20 +95,36 @@ def test_sparqlwrapper_ask(server, return_format):
     client = SPARQLWrapper(f"{server}/sparql", returnFormat=return_format)
     client.setQuery(ASK)
     answer = client.query().convert()
-    value = answer["boolean"] if return_format == JSON else answer.getElementsByTagName("boolean")[0].firstChild.data == "true"
+    value = (
+        answer["boolean"]
+        if return_format == JSON
+        else answer.getElementsByTagName("boolean")[0].firstChild.data == "true"
+    )
     assert value is True
 
 
-@pytest.mark.parametrize("return_format", [XML, RDFXML, TURTLE, N3, JSONLD, pytest.param(
-    JSON, marks=pytest.mark.filterwarnings("ignore:Sending Accept header:RuntimeWarning"))])   # format=json -> JSON-LD
+@pytest.mark.parametrize(
+    "return_format",
+    [
+        XML,
+        RDFXML,
+        TURTLE,
+        N3,
+        JSONLD,
+        pytest.param(JSON, marks=pytest.mark.filterwarnings("ignore:Sending Accept header:RuntimeWarning")),
+    ],
+)  # format=json -> JSON-LD
 def test_sparqlwrapper_construct(server, expected_graph, return_format):
     client = SPARQLWrapper(f"{server}/sparql", returnFormat=return_format)
     client.setQuery(CONSTRUCT)
     result = client.query()
     raw = result.response.read()
     media = result.response.headers["Content-Type"].split(";")[0]
-    fmt = {"application/rdf+xml": ox.RdfFormat.RDF_XML, "text/turtle": ox.RdfFormat.TURTLE,
-           "application/ld+json": ox.RdfFormat.JSON_LD}[media]
+    fmt = {
+        "application/rdf+xml": ox.RdfFormat.RDF_XML,
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/ld+json": ox.RdfFormat.JSON_LD,
+    }[media]
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(raw, format=fmt)]
     got = Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
     assert isomorphic(got, expected_graph)
@@ -115,6 +132,7 @@ def test_sparqlwrapper_construct(server, expected_graph, return_format):
 
 def test_sparqlwrapper_malformed_query_says_what_is_wrong(server):
     from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
+
     client = SPARQLWrapper(f"{server}/sparql", returnFormat=JSON)
     client.setQuery("SELECT * WHERE { ?s ?p }")
     with pytest.raises(QueryBadFormed, match="error at 1:25"):
@@ -122,6 +140,7 @@ def test_sparqlwrapper_malformed_query_says_what_is_wrong(server):
 
 
 # --- rdflib's SPARQLStore -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["GET", "POST", "POST_FORM"])
 def test_rdflib_sparqlstore_select(server, expected, method):
@@ -150,21 +169,30 @@ CURL = shutil.which("curl")
 
 def curl(*args: str) -> tuple[int, str, str]:
     """(status, content type, body) of a curl call."""
-    out = subprocess.run([CURL, "-s", "-S", "-w", "\n%{http_code} %{content_type}", *args],
-                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert CURL is not None  # the tests calling it skip without curl
+    out = subprocess.run(
+        [CURL, "-s", "-S", "-w", "\n%{http_code} %{content_type}", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     body, _, tail = out.rpartition("\n")
     status, _, ctype = tail.partition(" ")
     return int(status), ctype, body
 
 
 @pytest.mark.skipif(CURL is None, reason="curl is not installed")
-@pytest.mark.parametrize("accept, parse", [
-    ("application/sparql-results+json", lambda b: from_json(json.loads(b))),
-    ("application/sparql-results+xml", from_xml),
-    ("text/csv", from_csv),
-    ("text/tab-separated-values", from_tsv),
-    ("*/*", lambda b: from_json(json.loads(b))),
-])
+@pytest.mark.parametrize(
+    "accept, parse",
+    [
+        ("application/sparql-results+json", lambda b: from_json(json.loads(b))),
+        ("application/sparql-results+xml", from_xml),
+        ("text/csv", from_csv),
+        ("text/tab-separated-values", from_tsv),
+        ("*/*", lambda b: from_json(json.loads(b))),
+    ],
+)
 @pytest.mark.parametrize("how", ["GET", "POST form", "POST query"])
 def test_curl_each_accept_type_gets_the_same_answer(server, expected, accept, parse, how):
     if how == "GET":

@@ -3,7 +3,6 @@ a new user's walk from the home page, and a smoke test of every kind of page."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from .conftest import require_chromium
@@ -12,13 +11,32 @@ pytestmark = [pytest.mark.browser, pytest.mark.server]
 
 require_chromium()
 
-PAGES = ["/", "/mitigation/A0086_Future_of_Life_Institute2024", "/mitigation/shi2024-value-misalignment",
-         "/document/shi2024", "/person/shi-dan", "/vocab/mitigation-taxonomy/1.1", "/vocab/mitigation-taxonomy",
-         "/vocab/mit-v1-mitigation-taxonomy", "/vocab/lifecycle-stage/build-and-use-model", "/vocab/actor/developer",
-         "/vocab/airm-function/manage", "/risk/shi2024-value-misalignment", "/vocab/risk-domain/1",
-         "/dataset/mit-mitigation-database-v1", "/ontology", "/shapes", "/vocab/", "/mitigation/", "/document/",
-         "/person/", "/-/dumps", "/.well-known/void", "/evidence/A0086_Future_of_Life_Institute2024",
-         "/classification/A0086_Future_of_Life_Institute2024/curator"]
+PAGES = [
+    "/",
+    "/mitigation/A0086_Future_of_Life_Institute2024",
+    "/mitigation/shi2024-value-misalignment",
+    "/document/shi2024",
+    "/person/shi-dan",
+    "/vocab/mitigation-taxonomy/1.1",
+    "/vocab/mitigation-taxonomy",
+    "/vocab/mit-v1-mitigation-taxonomy",
+    "/vocab/lifecycle-stage/build-and-use-model",
+    "/vocab/actor/developer",
+    "/vocab/airm-function/manage",
+    "/risk/shi2024-value-misalignment",
+    "/vocab/risk-domain/1",
+    "/dataset/mit-mitigation-database-v1",
+    "/ontology",
+    "/shapes",
+    "/vocab/",
+    "/mitigation/",
+    "/document/",
+    "/person/",
+    "/-/dumps",
+    "/.well-known/void",
+    "/evidence/A0086_Future_of_Life_Institute2024",
+    "/classification/A0086_Future_of_Life_Institute2024/curator",
+]
 
 
 def test_category_to_mitigation_to_document_to_author_and_back(page, server):
@@ -40,7 +58,7 @@ def test_category_to_mitigation_to_document_to_author_and_back(page, server):
     with page.expect_navigation():
         page.locator("p.authors a").first.click()
     assert "/person/" in page.url and page.locator("h1").inner_text().strip()
-    assert page.locator(f'ul.documents a[href="{document[len(server):]}"]').count() >= 1
+    assert page.locator(f'ul.documents a[href="{document[len(server) :]}"]').count() >= 1
     for expected in (document, mitigation, category):
         page.go_back()
         assert page.url == expected
@@ -53,4 +71,4 @@ def test_page_smoke(page, server, path):
     assert response.status == 200
     assert page.locator("main h1").first.inner_text().strip(), "a main heading"
     assert page.errors == [], page.errors
-    assert all(u.startswith(server) or u.startswith("data:") for u in page.requests), "no other origin"
+    assert all(u.startswith((server, "data:")) for u in page.requests), "no other origin"

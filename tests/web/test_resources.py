@@ -15,8 +15,12 @@ pytestmark = pytest.mark.server
 BASE = "https://w3id.org/airm-kg/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-RDF = {"ttl": ("text/turtle", ox.RdfFormat.TURTLE), "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
-       "nt": ("application/n-triples", ox.RdfFormat.N_TRIPLES), "rdf": ("application/rdf+xml", ox.RdfFormat.RDF_XML)}
+RDF = {
+    "ttl": ("text/turtle", ox.RdfFormat.TURTLE),
+    "jsonld": ("application/ld+json", ox.RdfFormat.JSON_LD),
+    "nt": ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    "rdf": ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+}
 KINDS = {
     "mitigation": "mitigation/A0086_Future_of_Life_Institute2024",
     "seed mitigation": "mitigation/shi2024-value-misalignment",
@@ -87,7 +91,10 @@ def test_etag_revalidates(http):
 def test_unknown_iri_is_a_helpful_404(http):
     r = http.get("/mitigation/no-such-mitigation")
     assert r.status_code == 404 and r.headers["content-type"] == "application/json"
-    assert set(r.json()["error"]) == {"status", "title", "detail"} and "mitigation/no-such-mitigation" in r.json()["error"]["detail"]
+    assert (
+        set(r.json()["error"]) == {"status", "title", "detail"}
+        and "mitigation/no-such-mitigation" in r.json()["error"]["detail"]
+    )
     page = http.get("/mitigation/no-such-mitigation", headers=BROWSER)
     assert page.status_code == 404 and "<h1>404 Not Found</h1>" in page.text and 'id="error"' in page.text
     assert 'href="/mitigation/"' in page.text and 'href="/vocab/"' in page.text
@@ -108,8 +115,11 @@ def test_nothing_acceptable_is_406(http):
 
 def test_hash_iris_are_served_by_their_document(http):
     triples = parse(http.get("/ontology", headers={"Accept": "text/turtle"}).content, ox.RdfFormat.TURTLE)
-    classes = {t.subject.value for t in triples if t.predicate == RDF_TYPE
-               and t.object == ox.NamedNode("http://www.w3.org/2002/07/owl#Class")}
+    classes = {
+        t.subject.value
+        for t in triples
+        if t.predicate == RDF_TYPE and t.object == ox.NamedNode("http://www.w3.org/2002/07/owl#Class")
+    }
     assert BASE + "ontology#Mitigation" in classes
     html = http.get("/ontology", headers=BROWSER).text
     assert all(f'id="{iri.split("#")[1]}"' in html for iri in classes if iri.startswith(BASE + "ontology#"))
@@ -122,15 +132,18 @@ def test_hash_iris_are_served_by_their_document(http):
 def test_every_subject_of_the_dump_dereferences_to_turtle_describing_it(http, current):
     """ALL IRIs under the base that are subjects of the Turtle dump (a few thousand requests)."""
     dump = current.path / "airm-kg.ttl"
-    subjects = {t.subject.value for t in ox.parse(path=str(dump), format=ox.RdfFormat.TURTLE)
-                if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(BASE)}
+    subjects = {
+        t.subject.value
+        for t in ox.parse(path=str(dump), format=ox.RdfFormat.TURTLE)
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(BASE)
+    }
     by_document: dict[str, set[str]] = {}
     for iri in subjects:
         by_document.setdefault(iri.split("#")[0], set()).add(iri)
     assert len(subjects) > 2000
     failures = []
     for document, iris in sorted(by_document.items()):
-        r = http.get("/" + document[len(BASE):], headers={"Accept": "text/turtle"})
+        r = http.get("/" + document[len(BASE) :], headers={"Accept": "text/turtle"})
         if r.status_code != 200:
             failures.append((document, r.status_code))
             continue
@@ -160,7 +173,7 @@ def test_crawl_from_home_finds_no_dead_link(http, server):
     """BFS over every same-origin link from `/`: every category, concept, document, person, risk,
     listing and vocabulary page; mitigations, evidence, classifications and queries sampled (the
     dump test above dereferences all of them)."""
-    seen, queue, visited, budget = {server + "/"}, deque([server + "/"]), [], {p: 40 for p in BOUNDED}
+    seen, queue, visited, budget = {server + "/"}, deque([server + "/"]), [], dict.fromkeys(BOUNDED, 40)
     dead = []
     while queue and len(visited) < 900:
         url = queue.popleft()
@@ -174,19 +187,25 @@ def test_crawl_from_home_finds_no_dead_link(http, server):
         for link in sorted(same_origin_links(server, url, r.text)):
             if link in seen:
                 continue
-            path = link[len(server):]
+            path = link[len(server) :]
             bucket = next((p for p in BOUNDED if path.startswith(p) and path != p), None)
             if bucket and path.rstrip("/") not in ("/mitigation", "/evidence", "/classification"):
                 if budget[bucket] == 0:
                     continue
                 budget[bucket] -= 1
             if path.startswith("/-/dumps/"):
-                seen.add(link)     # the dumps are checked in test_dumps_void (big files)
+                seen.add(link)  # the dumps are checked in test_dumps_void (big files)
                 continue
             seen.add(link)
             queue.append(link)
     assert dead == []
     paths = {urlsplit(u).path for u in visited}
-    assert {"/document/shi2024", "/person/shi-dan", "/vocab/mitigation-taxonomy/1.1", "/ontology",
-            "/-/dumps", "/.well-known/void"} <= paths
+    assert {
+        "/document/shi2024",
+        "/person/shi-dan",
+        "/vocab/mitigation-taxonomy/1.1",
+        "/ontology",
+        "/-/dumps",
+        "/.well-known/void",
+    } <= paths
     assert sum(p.startswith("/person/") for p in paths) > 100 and sum(p.startswith("/document/") for p in paths) >= 15

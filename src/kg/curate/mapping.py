@@ -1,6 +1,6 @@
 """Canonical spreadsheet cells -> RDF, one column group at a time (docs/model.md, docs/curation.md).
 
-A group's triples are exactly what `kg.curate.overlay.group_triples` finds for that group, so that
+A group's triples are exactly what `kg.pipeline.overlay.group_triples` finds for that group, so that
 an import can replace one group of a record and keep the others.
 """
 
@@ -12,23 +12,17 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, VOID, XSD
 
 from kg.curate.rows import Author, parse_authors
-from kg.curate.vocab import Vocab
-from kg.generate.common import CC_BY, add_authors, add_organization, add_person, document_iri, en
-from kg.generate.records import add_evidence
-from kg.namespaces import AIRM, BIBO, CMETHOD, KG
+from kg.iris import classification_iri, document_iri, mitigation_iri
+from kg.namespaces import AIRM, BIBO, CMETHOD
+from kg.records.vocab import Vocab
+from kg.records.write import CC_BY, add_authors, add_evidence, add_organization, add_person, en
 
-DCAT_VERSION = URIRef(str(DCAT) + "version")    # DCAT 3; rdflib's DCAT namespace predates it
-_PROPS = {"stage": ("AILifecycle", AIRM.primaryLifecycleStage, AIRM.otherLifecycleStage),
-          "actor": ("AIActor", AIRM.primaryActor, AIRM.otherActor),
-          "function": ("AIRM", AIRM.primaryAIRMFunction, AIRM.otherAIRMFunction)}
-
-
-def mitigation_iri(mid: str) -> URIRef:
-    return KG[f"mitigation/{mid}"]
-
-
-def classification_iri(mid: str, method: str) -> URIRef:
-    return KG[f"classification/{mid}/{method}"]
+DCAT_VERSION = URIRef(str(DCAT) + "version")  # DCAT 3; rdflib's DCAT namespace predates it
+_PROPS = {
+    "stage": ("AILifecycle", AIRM.primaryLifecycleStage, AIRM.otherLifecycleStage),
+    "actor": ("AIActor", AIRM.primaryActor, AIRM.otherActor),
+    "function": ("AIRM", AIRM.primaryAIRMFunction, AIRM.otherAIRMFunction),
+}
 
 
 def split(cell: str) -> list[str]:
@@ -88,8 +82,7 @@ class Mapper:
                 g.add((m, other, URIRef(self.vocab.label_iri(kind, label))))
 
     def _classifications(self, g: Graph, m: URIRef, mid: str, cells: dict[str, str]) -> None:
-        human, llm, reasoning = (cells["human_classification"], cells["llm_classification"],
-                                 cells["llm_reasoning"])
+        human, llm, reasoning = (cells["human_classification"], cells["llm_classification"], cells["llm_reasoning"])
         made = {}
         for method, code, agent in (("curator", human, self.curator), ("classifier", llm, self.classifier)):
             if not code:
@@ -134,7 +127,7 @@ class Mapper:
             return authors
         return []
 
-    def describe_author(self, g: Graph, author: Author) -> None:
+    def add_author(self, g: Graph, author: Author) -> None:
         if author.organization:
             add_organization(g, self.dataset, author.organization)
         else:
@@ -144,37 +137,53 @@ class Mapper:
 # --- the shared resources of an import file -------------------------------------------------
 
 
-def describe_dataset(g: Graph, dataset: URIRef, source: str) -> None:
+def add_import_dataset(g: Graph, dataset: URIRef, source: str) -> None:
     g.add((dataset, RDF.type, VOID.Dataset))
     g.add((dataset, RDF.type, DCAT.Dataset))
     g.add((dataset, DCTERMS.title, en(f"Curated import: {source}")))
-    g.add((dataset, DCTERMS.description, en(
-        f"Mitigation records and source documents brought in by `kg import` from spreadsheet exports "
-        f"of the source database (source '{source}'), with the changes curators made to records of "
-        "other datasets; every record names the import that produced it (prov:wasGeneratedBy, "
-        "prov:wasInfluencedBy).")))
+    g.add(
+        (
+            dataset,
+            DCTERMS.description,
+            en(
+                f"Mitigation records and source documents brought in by `kg import` from spreadsheet exports "
+                f"of the source database (source '{source}'), with the changes curators made to records of "
+                "other datasets; every record names the import that produced it (prov:wasGeneratedBy, "
+                "prov:wasInfluencedBy)."
+            ),
+        )
+    )
     g.add((dataset, DCTERMS.license, CC_BY))
 
 
-def describe_curator(g: Graph, agent: URIRef, name: str) -> None:
+def add_curator(g: Graph, agent: URIRef, name: str) -> None:
     g.add((agent, RDF.type, AIRM.Curator))
     g.add((agent, RDFS.label, Literal(name)))
     g.add((agent, FOAF.name, Literal(name)))
 
 
-def describe_classifier(g: Graph, agent: URIRef) -> None:
+def add_classifier(g: Graph, agent: URIRef) -> None:
     g.add((agent, RDF.type, AIRM.Classifier))
     g.add((agent, RDFS.label, Literal("LLM classifier of the source database")))
 
 
-def describe_importer(g: Graph, agent: URIRef, version: str) -> None:
+def add_importer(g: Graph, agent: URIRef, version: str) -> None:
     g.add((agent, RDF.type, PROV.SoftwareAgent))
     g.add((agent, RDFS.label, Literal(f"kg import {version}")))
     g.add((agent, OWL.versionInfo, Literal(version)))
 
 
-def describe_activity(g: Graph, activity: URIRef, *, label: str, started: str, files: list[dict],
-                      importer: URIRef, release: URIRef, version: str) -> None:
+def add_activity(
+    g: Graph,
+    activity: URIRef,
+    *,
+    label: str,
+    started: str,
+    files: list[dict],
+    importer: URIRef,
+    release: URIRef,
+    version: str,
+) -> None:
     """The import (prov:Activity): when, from which files (name, SHA-256), by which importer, and the
     release it produced - the first release holding what it brought in."""
     g.add((activity, RDF.type, PROV.Activity))

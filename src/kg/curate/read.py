@@ -25,16 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.parsers import expat
 
-from kg.curate.columns import COLUMNS, HeaderMatch, kind_of, letter, match
-from kg.sources import XmlRefused, XmlScreen
+from kg.rdf.screen import XmlRefused, XmlScreen
+from kg.records.columns import COLUMNS, HeaderMatch, kind_of, letter, match
 
-MAX_CELL = 32767                 # Excel's own limit on the characters of a cell
-MAX_FILE_BYTES = 200 * 1024 * 1024   # the default of KG_MAX_SOURCE_BYTES is smaller; callers pass theirs
-MAX_ROWS = 100_000               # rows of one sheet or CSV file (the whole database has about 1,100)
-MAX_COLUMNS = 256                # columns (an export has 20)
-MAX_PARTS = 10_000               # files in an XLSX zip
-MAX_RATIO = 200                  # how much one XLSX part may be compressed (zip bombs: ~1000:1)
-MAX_XML_DEPTH = 128              # element nesting in an XLSX part
+MAX_CELL = 32767  # Excel's own limit on the characters of a cell
+MAX_FILE_BYTES = 200 * 1024 * 1024  # the default of KG_MAX_SOURCE_BYTES is smaller; callers pass theirs
+MAX_ROWS = 100_000  # rows of one sheet or CSV file (the whole database has about 1,100)
+MAX_COLUMNS = 256  # columns (an export has 20)
+MAX_PARTS = 10_000  # files in an XLSX zip
+MAX_RATIO = 200  # how much one XLSX part may be compressed (zip bombs: ~1000:1)
+MAX_XML_DEPTH = 128  # element nesting in an XLSX part
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 
@@ -45,16 +45,16 @@ class FileProblem(Exception):
 
 @dataclass
 class Row:
-    number: int                                   # as the spreadsheet shows it (header = 1)
-    cells: dict[str, str]                         # canonical column -> cell text
-    problems: list[tuple[str, str]] = field(default_factory=list)   # (column as in the file, reason)
+    number: int  # as the spreadsheet shows it (header = 1)
+    cells: dict[str, str]  # canonical column -> cell text
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (column as in the file, reason)
 
 
 @dataclass
 class Sheet:
-    label: str                # how messages name it: "mitigations.csv" or "export.xlsx, sheet Mitigations"
+    label: str  # how messages name it: "mitigations.csv" or "export.xlsx, sheet Mitigations"
     path: Path
-    kind: str                 # "mitigations" or "documents"
+    kind: str  # "mitigations" or "documents"
     header: HeaderMatch
     rows: list[Row]
 
@@ -65,6 +65,7 @@ class Sheet:
 @dataclass
 class Workbook:
     """What one input file gave: its sheets and the notes about it (ignored sheets, ...)."""
+
     path: Path
     sheets: list[Sheet]
     notes: list[str] = field(default_factory=list)
@@ -76,8 +77,7 @@ def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
         raise FileProblem(f"{path.name}: no such file")
     size = path.stat().st_size
     if size > max_bytes:
-        raise FileProblem(f"{path.name}: {size} bytes, more than the {max_bytes} an import takes "
-                          "(KG_MAX_SOURCE_BYTES)")
+        raise FileProblem(f"{path.name}: {size} bytes, more than the {max_bytes} an import takes (KG_MAX_SOURCE_BYTES)")
     if size == 0:
         raise FileProblem(f"{path.name}: the file is empty")
     with path.open("rb") as f:
@@ -111,8 +111,10 @@ def _csv_records(path: Path, text: str) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count) if first_line.count(",") == 0 else ","
     if text.count(delimiter) > (MAX_ROWS + 1) * MAX_COLUMNS:
-        raise FileProblem(f"{path.name}: more than {(MAX_ROWS + 1) * MAX_COLUMNS} cells; an import takes at "
-                          f"most {MAX_ROWS} rows of {MAX_COLUMNS} columns")
+        raise FileProblem(
+            f"{path.name}: more than {(MAX_ROWS + 1) * MAX_COLUMNS} cells; an import takes at "
+            f"most {MAX_ROWS} rows of {MAX_COLUMNS} columns"
+        )
     # A long cell is reported on its row and column (more than MAX_CELL characters), so the csv
     # module's own limit only has to cover the whole (size-capped) file.
     old_limit = csv.field_size_limit()
@@ -123,11 +125,14 @@ def _csv_records(path: Path, text: str) -> list[list[str]]:
         for record in reader:
             records.append(record)
             if len(records) > MAX_ROWS + 1:
-                raise FileProblem(f"{path.name}: more than {MAX_ROWS} rows below the header; an import "
-                                  f"takes at most {MAX_ROWS}: split the file")
+                raise FileProblem(
+                    f"{path.name}: more than {MAX_ROWS} rows below the header; an import "
+                    f"takes at most {MAX_ROWS}: split the file"
+                )
             if len(records) == 1 and len(record) > MAX_COLUMNS:
-                raise FileProblem(f"{path.name}: the header has {len(record)} columns, more than the "
-                                  f"{MAX_COLUMNS} an import takes")
+                raise FileProblem(
+                    f"{path.name}: the header has {len(record)} columns, more than the {MAX_COLUMNS} an import takes"
+                )
     except csv.Error as exc:
         raise FileProblem(f"{path.name}: line {reader.line_num}: not a readable CSV file: {exc}") from exc
     finally:
@@ -172,15 +177,19 @@ def read_xlsx(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
 def _bounded(label: str, rows):
     for number, cells in enumerate(rows, start=1):
         if len(cells) > MAX_COLUMNS and cells[MAX_COLUMNS].value is not None:
-            raise FileProblem(f"{label}: row {number} has a cell in column {letter(MAX_COLUMNS)} or beyond; "
-                              f"an import takes at most {MAX_COLUMNS} columns")
+            raise FileProblem(
+                f"{label}: row {number} has a cell in column {letter(MAX_COLUMNS)} or beyond; "
+                f"an import takes at most {MAX_COLUMNS} columns"
+            )
         if number > MAX_ROWS + 1:
             if any(c.value is not None for c in cells):
-                raise FileProblem(f"{label}: more than {MAX_ROWS} rows below the header; an import takes "
-                                  f"at most {MAX_ROWS}: split the workbook")
+                raise FileProblem(
+                    f"{label}: more than {MAX_ROWS} rows below the header; an import takes "
+                    f"at most {MAX_ROWS}: split the workbook"
+                )
             continue
         end = min(len(cells), MAX_COLUMNS)
-        while end and cells[end - 1].value is None:      # the padding up to max_col
+        while end and cells[end - 1].value is None:  # the padding up to max_col
             end -= 1
         yield cells[:end]
 
@@ -196,13 +205,17 @@ def check_zip(path: Path, max_bytes: int = MAX_FILE_BYTES) -> None:
                 raise FileProblem(f"{name}: {len(infos)} files in the workbook's zip, more than {MAX_PARTS}")
             total = sum(i.file_size for i in infos)
             if total > max_bytes:
-                raise FileProblem(f"{name}: unpacks to {total} bytes, more than the {max_bytes} an import "
-                                  "takes (KG_MAX_SOURCE_BYTES): a zip bomb?")
+                raise FileProblem(
+                    f"{name}: unpacks to {total} bytes, more than the {max_bytes} an import "
+                    "takes (KG_MAX_SOURCE_BYTES): a zip bomb?"
+                )
             for info in infos:
                 if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                    raise FileProblem(f"{name}: part {info.filename} is compressed "
-                                      f"{info.file_size // max(info.compress_size, 1)}:1 ({info.file_size} "
-                                      f"bytes unpacked), more than {MAX_RATIO}:1: a zip bomb?")
+                    raise FileProblem(
+                        f"{name}: part {info.filename} is compressed "
+                        f"{info.file_size // max(info.compress_size, 1)}:1 ({info.file_size} "
+                        f"bytes unpacked), more than {MAX_RATIO}:1: a zip bomb?"
+                    )
             for info in infos:
                 _check_part(name, zf, info)
     except zipfile.BadZipFile as exc:
@@ -226,8 +239,10 @@ def _check_cell(line: int, ref: str) -> None:
     if column > MAX_COLUMNS:
         raise XmlRefused(line, f"cell {ref} is in column {column}; an import takes at most {MAX_COLUMNS} columns")
     if row > MAX_ROWS + 1:
-        raise XmlRefused(line, f"cell {ref} is in row {row}: an import takes at most {MAX_ROWS} rows below "
-                             "the header: split the workbook")
+        raise XmlRefused(
+            line,
+            f"cell {ref} is in row {row}: an import takes at most {MAX_ROWS} rows below the header: split the workbook",
+        )
 
 
 def _check_part(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
@@ -235,14 +250,15 @@ def _check_part(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     worksheet no value beyond MAX_COLUMNS and MAX_ROWS)."""
     screen = None
     if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-        cell = [""]                # the reference (A1) of the current cell of a worksheet
+        cell = [""]  # the reference (A1) of the current cell of a worksheet
 
         def on_start(tag, attrs, line):
-            tag = tag.rsplit(":", 1)[-1]                   # <c> or <x:c>
+            tag = tag.rsplit(":", 1)[-1]  # <c> or <x:c>
             if tag == "c":
                 cell[0] = attrs.get("r", "")
-            elif tag in ("v", "is", "f") and cell[0]:     # a cell with a value (or a formula)
+            elif tag in ("v", "is", "f") and cell[0]:  # a cell with a value (or a formula)
                 _check_cell(line, cell[0])
+
         sheet = info.filename.startswith("xl/worksheets/")
         screen = XmlScreen(MAX_XML_DEPTH, max_text=max(info.file_size, 1), on_start=on_start if sheet else None)
     unpacked = 0
@@ -251,8 +267,9 @@ def _check_part(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
             while chunk := part.read(1 << 20):
                 unpacked += len(chunk)
                 if unpacked > info.file_size:
-                    raise FileProblem(f"{name}: part {info.filename} unpacks to more than the "
-                                      f"{info.file_size} bytes it declares")
+                    raise FileProblem(
+                        f"{name}: part {info.filename} unpacks to more than the {info.file_size} bytes it declares"
+                    )
                 if screen is not None:
                     screen.feed(chunk)
         if screen is not None:
@@ -260,8 +277,9 @@ def _check_part(name: str, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     except XmlRefused as exc:
         raise FileProblem(f"{name}: part {info.filename}, line {exc.line}: {exc.reason}") from None
     except expat.ExpatError as exc:
-        raise FileProblem(f"{name}: part {info.filename}, line {exc.lineno}: not well-formed XML "
-                          f"({expat.ErrorString(exc.code)})") from None
+        raise FileProblem(
+            f"{name}: part {info.filename}, line {exc.lineno}: not well-formed XML ({expat.ErrorString(exc.code)})"
+        ) from None
 
 
 def _xlsx_rows(rows):
@@ -302,25 +320,35 @@ def _xlsx_text(cell) -> tuple[str, str | None]:
 def _sheet(label: str, path: Path, header: list[str], records) -> Sheet:
     kind = kind_of(header)
     if kind is None:
-        raise FileProblem(f"{label}: the header has neither a Mitigation_ID nor a SourceID column, so it is "
-                          f"neither a mitigations nor a documents sheet (header: {', '.join(h for h in header if h)})")
+        raise FileProblem(
+            f"{label}: the header has neither a Mitigation_ID nor a SourceID column, so it is "
+            f"neither a mitigations nor a documents sheet (header: {', '.join(h for h in header if h)})"
+        )
     hm = match(header, kind)
     if hm.duplicates:
-        raise FileProblem(f"{label}: " + "; ".join(
-            f"the columns {', '.join(repr(n) for n in names)} all mean {c}" for c, names in hm.duplicates))
+        raise FileProblem(
+            f"{label}: "
+            + "; ".join(f"the columns {', '.join(repr(n) for n in names)} all mean {c}" for c, names in hm.duplicates)
+        )
     if hm.missing_required:
-        raise FileProblem(f"{label}: missing required column(s) {', '.join(hm.missing_required)} "
-                          f"(a {kind} sheet has the columns {', '.join(COLUMNS[kind])})")
+        raise FileProblem(
+            f"{label}: missing required column(s) {', '.join(hm.missing_required)} "
+            f"(a {kind} sheet has the columns {', '.join(COLUMNS[kind])})"
+        )
     width = len(header)
     rows = []
     for number, record, cell_problems in records:
         if not any(str(v).strip() for v in record):
-            continue                          # a blank row: spreadsheets are full of them
+            continue  # a blank row: spreadsheets are full of them
         row = Row(number, {})
         extra = [v for v in record[width:] if str(v).strip()]
         if extra:
-            row.problems.append(("", f"{len(record)} cells but the header has {width} columns "
-                                     "(a stray delimiter or an unclosed quote?)"))
+            row.problems.append(
+                (
+                    "",
+                    f"{len(record)} cells but the header has {width} columns (a stray delimiter or an unclosed quote?)",
+                )
+            )
         for i, problem in cell_problems.items():
             row.problems.append((header[i] if i < width and header[i] else letter(i), problem))
         for canonical, i in hm.positions.items():

@@ -1,4 +1,4 @@
-"""Checking one spreadsheet row at a time and writing its cells in canonical form (`kg.curate.table`).
+"""Checking one spreadsheet row at a time and writing its cells in canonical form (`kg.records.table`).
 
 Every problem is a `Problem`: the sheet, the row number as the spreadsheet shows it (header = 1),
 the column as the file names it, and the reason. Checks that need the other rows or the current
@@ -11,19 +11,25 @@ import re
 from dataclasses import dataclass
 
 from kg.curate.read import Row, Sheet
-from kg.curate.table import clean, join
-from kg.curate.vocab import WHAT, Vocab
-from kg.generate.common import slug
+from kg.iris import slug
 from kg.namespaces import KG
+from kg.records.table import clean, join
+from kg.records.vocab import WHAT, Vocab
 
 ID = re.compile(r"^[A-Za-z0-9._~-]+$")
 SOURCE_ID = re.compile(r"^[A-Za-z0-9._~-]+( [A-Za-z0-9._~-]+)*$")
 URL = re.compile(r"^https?://[^\s<>\"{}|\\^`]+$")
 DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-YEARS = (1950, 2100)     # the shapes' plausible range (airmsh:SourceDocument-issued-range)
+YEARS = (1950, 2100)  # the shapes' plausible range (airmsh:SourceDocument-issued-range)
 _SPLIT = re.compile(r"\s*[,;]\s*")
-_LABELLED = {"AILifecycle_Primary": "stage", "AILifecycle_Other": "stage", "AIActor_Primary": "actor",
-             "AIActor_Other": "actor", "AIRM_Primary": "function", "AIRM_Other": "function"}
+_LABELLED = {
+    "AILifecycle_Primary": "stage",
+    "AILifecycle_Other": "stage",
+    "AIActor_Primary": "actor",
+    "AIActor_Other": "actor",
+    "AIRM_Primary": "function",
+    "AIRM_Other": "function",
+}
 
 
 @dataclass(frozen=True)
@@ -41,8 +47,7 @@ class Problem:
         return f"{self.sheet}: {', '.join(where)}: {self.message}" if where else f"{self.sheet}: {self.message}"
 
     def as_dict(self) -> dict:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message,
-                "id": self.record}
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message, "id": self.record}
 
 
 @dataclass(frozen=True)
@@ -69,14 +74,13 @@ class Author:
 
 
 def parse_author(entry: str) -> Author:
-    """"Surname, Given" is a person; one word is a person known by surname only; several words
+    """ "Surname, Given" is a person; one word is a person known by surname only; several words
     without a comma are an organisation ("Future of Life Institute")."""
     text = " ".join(entry.split())
     if "," in text:
         family, given = (part.strip() for part in text.split(",", 1))
         if "," in given or not family:
-            raise ValueError(f"cannot read the author {text!r}: write authors as "
-                             "'Surname, Given; Surname, Given'")
+            raise ValueError(f"cannot read the author {text!r}: write authors as 'Surname, Given; Surname, Given'")
         return Author(family=family, given=given)
     if " " in text:
         return Author(organization=text)
@@ -131,13 +135,19 @@ def mitigation(sheet: Sheet, row: Row, vocab: Vocab) -> tuple[dict[str, str], li
             value = clean(raw)
             code = vocab.parse_code(value) if value else ""
             if code is None:
-                r.error(column, f"unknown taxonomy code {value!r}: use a code of the v2 taxonomy "
-                                "(1, 1.1, 1.1.1 ... 99.9) or v1:X.Y for the MIT v1 taxonomy")
+                r.error(
+                    column,
+                    f"unknown taxonomy code {value!r}: use a code of the v2 taxonomy "
+                    "(1, 1.1, 1.1.1 ... 99.9) or v1:X.Y for the MIT v1 taxonomy",
+                )
             r.cells[column] = code or ""
         elif column in _LABELLED:
             kind = _LABELLED[column]
-            labels = [x for x in _SPLIT.split(clean(raw)) if x] if column.endswith("_Other") else \
-                ([clean(raw)] if clean(raw) else [])
+            labels = (
+                [x for x in _SPLIT.split(clean(raw)) if x]
+                if column.endswith("_Other")
+                else ([clean(raw)] if clean(raw) else [])
+            )
             found = []
             for text in labels:
                 label = vocab.parse_label(kind, text)
@@ -156,11 +166,23 @@ def mitigation_whole(sheet: Sheet, number: int, cells: dict[str, str]) -> list[P
     out = []
     col = sheet.column_name
     if not cells.get("Mitigation_Name") and not cells.get("Definition"):
-        out.append(Problem(sheet.label, number, col("Mitigation_Name"),
-                           "neither a name nor its evidence text (Definition): a mitigation needs one of them"))
+        out.append(
+            Problem(
+                sheet.label,
+                number,
+                col("Mitigation_Name"),
+                "neither a name nor its evidence text (Definition): a mitigation needs one of them",
+            )
+        )
     if cells.get("llm_reasoning") and not (cells.get("llm_classification") or cells.get("human_classification")):
-        out.append(Problem(sheet.label, number, col("llm_reasoning"),
-                           "a reasoning without a classification: fill llm_classification or human_classification"))
+        out.append(
+            Problem(
+                sheet.label,
+                number,
+                col("llm_reasoning"),
+                "a reasoning without a classification: fill llm_classification or human_classification",
+            )
+        )
     if cells.get("Parent") and cells.get("Parent") == cells.get("Mitigation_ID"):
         out.append(Problem(sheet.label, number, col("Parent"), "a mitigation cannot be its own parent"))
     return out
@@ -186,8 +208,11 @@ def document(sheet: Sheet, row: Row) -> tuple[dict[str, str], list[Problem], lis
         elif column == "Year":
             value = clean(raw)
             if value and not (re.fullmatch(r"\d{4}", value) and YEARS[0] <= int(value) <= YEARS[1]):
-                r.error(column, f"{value!r} is not a year: write the four digits of the year of "
-                                f"publication ({YEARS[0]}-{YEARS[1]})")
+                r.error(
+                    column,
+                    f"{value!r} is not a year: write the four digits of the year of "
+                    f"publication ({YEARS[0]}-{YEARS[1]})",
+                )
             r.cells[column] = value
         elif column == "URL":
             value = clean(raw)
@@ -213,6 +238,12 @@ def document(sheet: Sheet, row: Row) -> tuple[dict[str, str], list[Problem], lis
     first = r.cells.get("First author")
     listed = r.cells.get("Author list", "").split("; ")[0]
     if first and listed and slug(first.split(",")[0]) != slug(listed.split(",")[0]):
-        warnings.append(Problem(sheet.label, row.number, sheet.column_name("First author"),
-                                f"{first!r} is not the first of the Author list ({listed!r}); the Author list is used"))
+        warnings.append(
+            Problem(
+                sheet.label,
+                row.number,
+                sheet.column_name("First author"),
+                f"{first!r} is not the first of the Author list ({listed!r}); the Author list is used",
+            )
+        )
     return r.cells, r.problems, warnings

@@ -2,7 +2,7 @@
 reproducibly, from the inputs in `data/sources/`.
 
 Each generator module has `build(root) -> {output path relative to the project: graph}`; every
-output is written canonically (`kg.fmt.write_canonical`), so the same sources give the same bytes.
+output is written canonically (`kg.rdf.canonical.write_canonical`), so the same sources give the same bytes.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.errors import InputError
-from kg.fmt import write_canonical
 from kg.generate import extract, mappings, mit_v1, nexus_vocab, nist, seeds, vocab
+from kg.rdf.canonical import write_canonical
 
 GENERATORS = (vocab, nexus_vocab, seeds, mit_v1, nist, extract, mappings)
 
@@ -38,4 +38,3 @@ def generate_all(root: Path, out: Path | None = None) -> list[Path]:
         write_canonical(graph, path)
         written.append(path)
     return written
-

@@ -11,6 +11,7 @@ from kg.errors import InputError
 @dataclass(frozen=True)
 class Author:
     """A person (family name, maybe a given name) or an organisation (`organization` set)."""
+
     family: str | None = None
     given: str | None = None
     organization: str | None = None
@@ -23,8 +24,12 @@ ORGANIZATIONS = frozenset({"Future of Life Institute", "UK Government", "EU AI O
 AUTHOR_OVERRIDES: dict[str, tuple[Author, ...]] = {
     # California SB 1047: the author and three coauthors, named by office and family name only.
     # Honorifics ("Senator", "Senators") are dropped; given names are not invented.
-    "Senator Wiener, Coauthors: Senators Roth, Rubio, and Stern":
-        (Author("Wiener"), Author("Roth"), Author("Rubio"), Author("Stern")),
+    "Senator Wiener, Coauthors: Senators Roth, Rubio, and Stern": (
+        Author("Wiener"),
+        Author("Roth"),
+        Author("Rubio"),
+        Author("Stern"),
+    ),
 }
 
 # Family names of more than one word; otherwise the last word is the family name and the words
@@ -32,8 +37,8 @@ AUTHOR_OVERRIDES: dict[str, tuple[Author, ...]] = {
 COMPOUND_FAMILY_NAMES = {
     "Sophia Lloyd George": "Lloyd George",
     "Ayrton San Joaquin": "San Joaquin",
-    "José Ramón López Portillo": "López Portillo",   # Spanish double surname
-    "Raquel Pezoa Rivera": "Pezoa Rivera",           # Spanish double surname
+    "José Ramón López Portillo": "López Portillo",  # Spanish double surname
+    "Raquel Pezoa Rivera": "Pezoa Rivera",  # Spanish double surname
     # Brazilian naming: indexed as "de Carvalho, André Carlos Ponce de Leon Ferreira".
     "André Carlos Ponce de Leon Ferreira de Carvalho": "de Carvalho",
 }

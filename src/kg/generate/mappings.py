@@ -23,13 +23,13 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, VOID, XSD
 
 from kg import align
 from kg.errors import InputError
-from kg.generate.common import en, new_graph
-from kg.namespaces import AIRM
+from kg.namespaces import AIRM, NS
+from kg.records.write import en, new_graph
 
 OUT_DIR = "ontology/mappings/"
-SSSOM = Namespace(align.SSSOM)
-PAV = Namespace(align.PAV)
-SEMAPV = Namespace(align.SEMAPV)
+SSSOM = Namespace(NS.sssom)
+PAV = Namespace(NS.pav)
+SEMAPV = Namespace(NS.semapv)
 # SEMAPV's own labels of the justifications the sets use.
 SEMAPV_LABELS = {
     "ManualMappingCuration": "manual mapping curation",
@@ -52,8 +52,8 @@ def build(root: Path) -> dict[str, Graph]:
 
 def set_graph(ms: align.MappingSet, axioms: Graph) -> Graph:
     g = new_graph()
-    g.bind("sssom", align.SSSOM)
-    g.bind("pav", align.PAV)
+    g.bind("sssom", NS.sssom)
+    g.bind("pav", NS.pav)
     for prefix, ns in ms.curie_map.items():
         if prefix not in ("kg", "kgm"):
             g.bind(prefix, ns)
@@ -70,7 +70,7 @@ def set_graph(ms: align.MappingSet, axioms: Graph) -> Graph:
     for creator in meta.get("creator_id") or []:
         g.add((s, DCTERMS.creator, agent(g, ms.iri(creator, "creator_id"))))
     g.add((s, AIRM.mappingCount, Literal(len(ms.rows), datatype=XSD.integer)))
-    seen = set()
+    seen: set[tuple[URIRef, URIRef, URIRef]] = set()
     for row in ms.rows:
         add_row(g, ms, row, s, axioms, seen)
     return g
@@ -91,14 +91,18 @@ def add_row(g: Graph, ms: align.MappingSet, row: dict, mapping_set: URIRef, axio
     where = f"line {row['_line']}"
     subject, predicate, obj = (URIRef(ms.iri(row[c], where)) for c in ("subject_id", "predicate_id", "object_id"))
     if (subject, predicate, obj) in seen:
-        raise InputError(f"{ms.path.name} {where}: the mapping {row['subject_id']} {row['predicate_id']} "
-                         f"{row['object_id']} is listed twice")
+        raise InputError(
+            f"{ms.path.name} {where}: the mapping {row['subject_id']} {row['predicate_id']} "
+            f"{row['object_id']} is listed twice"
+        )
     seen.add((subject, predicate, obj))
     if str(predicate) in align.LOGICAL_PREDICATES:
         if (subject, predicate, obj) not in axioms:
-            raise InputError(f"{ms.path.name} {where}: the logical mapping {row['subject_id']} {row['predicate_id']} "
-                             f"{row['object_id']} is not an axiom of {align.ALIGNMENT}: write it there by hand "
-                             "(with the superclass chain you checked) or make it a SKOS mapping")
+            raise InputError(
+                f"{ms.path.name} {where}: the logical mapping {row['subject_id']} {row['predicate_id']} "
+                f"{row['object_id']} is not an axiom of {align.ALIGNMENT}: write it there by hand "
+                "(with the superclass chain you checked) or make it a SKOS mapping"
+            )
     else:
         g.add((subject, predicate, obj))
     m = URIRef(ms.iri(row["record_id"], where))
@@ -109,10 +113,10 @@ def add_row(g: Graph, ms: align.MappingSet, row: dict, mapping_set: URIRef, axio
     justification = URIRef(ms.iri(row["mapping_justification"], where))
     g.add((m, SSSOM.mapping_justification, justification))
     g.add((justification, RDF.type, OWL.NamedIndividual))
-    local = str(justification)[len(align.SEMAPV):]
+    local = str(justification)[len(NS.semapv) :]
     if local in SEMAPV_LABELS:
         g.add((justification, RDFS.label, en(SEMAPV_LABELS[local])))
-        g.add((justification, RDFS.isDefinedBy, URIRef(align.SEMAPV)))
+        g.add((justification, RDFS.isDefinedBy, URIRef(NS.semapv)))
     g.add((m, SSSOM.confidence, align.literal_double(row["confidence"], where)))
     for author in row["author_id"].split("|"):
         g.add((m, PAV.authoredBy, agent(g, ms.iri(author, where))))

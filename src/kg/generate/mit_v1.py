@@ -6,17 +6,36 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, VOID, XSD
 
+from kg.align import read_sssom  # the one SSSOM/TSV reader of the project
 from kg.errors import InputError
 from kg.generate.authors import parse_authors
 from kg.generate.common import (
-    MIT_AGENT, NEXUS_CONTROLS, NEXUS_MAPPINGS, NEXUS_MITIGATION_DATA, NEXUS_NIST, NEXUS_REPO, add_authors, add_dataset, add_mit_agent, add_organization, add_person,
-    document_iri, new_graph, read_yaml)
-from kg.generate.records import add_classification, add_evidence, add_mitigation
-from kg.namespaces import AIRM, V1TAX
+    MIT_AGENT,
+    NEXUS_CONTROLS,
+    NEXUS_MAPPINGS,
+    NEXUS_MITIGATION_DATA,
+    NEXUS_NIST,
+    NEXUS_REPO,
+    add_dataset,
+    add_mit_agent,
+    read_yaml,
+)
+from kg.iris import document_iri
+from kg.namespaces import AIRM, NS, V1TAX
+from kg.records.write import (
+    add_authors,
+    add_classification,
+    add_evidence,
+    add_mitigation,
+    add_organization,
+    add_person,
+    new_graph,
+)
 
 CONTROLS, MITIGATION_DATA, NIST, MAPPINGS = NEXUS_CONTROLS, NEXUS_MITIGATION_DATA, NEXUS_NIST, NEXUS_MAPPINGS
 OUTPUT = "data/mit-v1.ttl"
@@ -26,7 +45,8 @@ DATASET_TITLE = "MIT AI Risk Mitigation Database (v1)"
 DATASET_DESCRIPTION = (
     "The mitigations of the MIT AI Risk Initiative's AI Risk Mitigation Database (v1), extracted from "
     "frameworks and reports on AI risk, with their source documents and the Initiative's manual "
-    "categorisation into its draft mitigation taxonomy (v1), as published in IBM AI Atlas Nexus.")
+    "categorisation into its draft mitigation taxonomy (v1), as published in IBM AI Atlas Nexus."
+)
 V1_TAXONOMY = "mit-draft-ai-risk-mitigation"
 V1_GROUP = "mit-draft-ai-risk-mitigation-group-"
 CATEGORISED_AS = "nexus:isCategorizedAs"
@@ -34,16 +54,15 @@ CATEGORISED_AS = "nexus:isCategorizedAs"
 MAPPING_AUTHORS = {"airisk@mit.edu": MIT_AGENT}
 # SEMAPV justifications get a type (SEMAPV defines them as classes; used here as values of an
 # object property they are punned individuals) and, when known, SEMAPV's own label.
-SEMAPV = "https://w3id.org/semapv/vocab/"
-SEMAPV_LABELS = {SEMAPV + "ManualMappingCuration": "manual mapping curation"}
+SEMAPV_LABELS = {NS.semapv + "ManualMappingCuration": "manual mapping curation"}
 
 
 @dataclass(frozen=True)
 class Sources:
     controls: list[dict]
     documents: list[dict]
-    groups: set[str]            # v1 taxonomy group ids
-    header: dict                # the TSV's YAML header
+    groups: set[str]  # v1 taxonomy group ids
+    header: dict  # the TSV's YAML header
     rows: list[tuple[int, dict]]  # (line number in the TSV, row)
 
 
@@ -55,7 +74,9 @@ def build(root: Path) -> dict[str, Graph]:
         # NIST AI 600-1 is cited by the NIST controls; it is the NIST file's only document.
         documents=mitigation["documents"] + read_yaml(root / NIST)["documents"],
         groups={g["id"] for g in mitigation["groups"] if g["isDefinedByTaxonomy"] == V1_TAXONOMY},
-        header=header, rows=rows)
+        header=header,
+        rows=rows,
+    )
     return {OUTPUT: v1_graph(sources)}
 
 
@@ -115,9 +136,12 @@ def author_agents(g: Graph, d: dict, dataset: URIRef) -> list[URIRef]:
     text = d.get("author") or ""
     if not text.strip():
         return []
-    return [add_organization(g, dataset, a.organization) if a.organization
-            else add_person(g, dataset, a.family, a.given)
-            for a in parse_authors(text, f"{MITIGATION_DATA}: {d['id']}")]
+    return [  # an Author of parse_authors is an organisation or has a family name
+        add_organization(g, dataset, a.organization)
+        if a.organization
+        else add_person(g, dataset, cast(str, a.family), a.given)
+        for a in parse_authors(text, f"{MITIGATION_DATA}: {d['id']}")
+    ]
 
 
 # --- controls -------------------------------------------------------------------------------
@@ -143,13 +167,13 @@ def add_control(g: Graph, c: dict, docs: dict[str, URIRef], dataset: URIRef) -> 
 
 def read_mappings(path: Path) -> tuple[dict, list[tuple[int, dict]]]:
     """The SSSOM-like TSV: its YAML header and its rows with their line numbers."""
-    from kg.align import read_sssom   # the one SSSOM/TSV reader of the project
     mapping_set = read_sssom(path)
     return mapping_set.meta, [(row["_line"], row) for row in mapping_set.rows]
 
 
-def add_mapping(g: Graph, src: Sources, line: int, row: dict, mitigations: dict[str, URIRef],
-                seen: set[str], dataset: URIRef) -> None:
+def add_mapping(
+    g: Graph, src: Sources, line: int, row: dict, mitigations: dict[str, URIRef], seen: set[str], dataset: URIRef
+) -> None:
     where = f"{MAPPINGS} line {line}"
     control = control_id(row, mitigations, where)
     if control in seen:
@@ -158,8 +182,7 @@ def add_mapping(g: Graph, src: Sources, line: int, row: dict, mitigations: dict[
     agent = MAPPING_AUTHORS.get(row.get("author_id") or "")
     if agent is None:
         raise InputError(f"{where}: unknown author_id {row.get('author_id')!r}")
-    c = add_classification(g, mitigations[control], control, "curator", category(row, src, where),
-                           agent, dataset)
+    c = add_classification(g, mitigations[control], control, "curator", category(row, src, where), agent, dataset)
     g.add((c, DCTERMS.date, Literal(mapping_date(row, src, where), datatype=XSD.date)))
     add_justification(g, c, expand(row["mapping_justification"], src.header, where))
     g.add((agent, FOAF.mbox, URIRef("mailto:" + row["author_id"])))
@@ -170,7 +193,7 @@ def add_justification(g: Graph, classification: URIRef, justification: URIRef) -
     g.add((justification, RDF.type, OWL.NamedIndividual))
     if str(justification) in SEMAPV_LABELS:
         g.add((justification, RDFS.label, Literal(SEMAPV_LABELS[str(justification)], lang="en")))
-        g.add((justification, RDFS.isDefinedBy, URIRef(SEMAPV)))
+        g.add((justification, RDFS.isDefinedBy, URIRef(NS.semapv)))
 
 
 def control_id(row: dict, mitigations: dict[str, URIRef], where: str) -> str:
@@ -187,7 +210,7 @@ def category(row: dict, src: Sources, where: str) -> URIRef:
     prefix, _, group = (row.get("object_id") or "").partition(":")
     if prefix != V1_TAXONOMY or group not in src.groups or not group.startswith(V1_GROUP):
         raise InputError(f"{where}: unknown category {row.get('object_id')!r}")
-    return V1TAX[group[len(V1_GROUP):]]
+    return V1TAX[group[len(V1_GROUP) :]]
 
 
 def mapping_date(row: dict, src: Sources, where: str) -> str:

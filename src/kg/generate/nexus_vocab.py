@@ -10,21 +10,27 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from kg.errors import InputError
-from kg.generate.common import (CC_BY, NEXUS_MITIGATION_DATA, NEXUS_REPO, NEXUS_RISK_DATA, document_iri, en,
-                               new_graph, read_yaml)
+from kg.generate.common import NEXUS_MITIGATION_DATA, NEXUS_REPO, NEXUS_RISK_DATA, read_yaml
 from kg.generate.skos import add_concept, add_scheme
+from kg.iris import document_iri
 from kg.namespaces import AIRM, RCAUSE, RDOM, V1TAX
+from kg.records.write import CC_BY, en, new_graph
 
 MITIGATION_DATA, RISK_DATA = NEXUS_MITIGATION_DATA, NEXUS_RISK_DATA
 V1_TAXONOMY = "mit-draft-ai-risk-mitigation"
 V1_GROUP = "mit-draft-ai-risk-mitigation-group-"
 DOMAIN_TAXONOMY, DOMAIN, SUBDOMAIN = "mit-ai-risk-repository", "mit-ai-risk-domain-", "mit-ai-risk-subdomain-"
-CAUSAL_TAXONOMY, FACTOR, VALUE = "mit-ai-risk-repository-causal", "mit-ai-risk-repository-causal-", "mit-ai-causal-risk-"
+CAUSAL_TAXONOMY, FACTOR, VALUE = (
+    "mit-ai-risk-repository-causal",
+    "mit-ai-risk-repository-causal-",
+    "mit-ai-causal-risk-",
+)
 
 # Scheme titles with an obvious typo in the source: the title is corrected and the source's
 # spelling kept as an editorial note ("Casual" for "Causal"; its own description says "Causal").
-TITLE_FIXES = {"The AI Risk Repository: Casual Taxonomy of AI Risks":
-               "The AI Risk Repository: Causal Taxonomy of AI Risks"}
+TITLE_FIXES = {
+    "The AI Risk Repository: Casual Taxonomy of AI Risks": "The AI Risk Repository: Causal Taxonomy of AI Risks"
+}
 
 
 def build(root: Path) -> dict[str, Graph]:
@@ -58,7 +64,7 @@ def nexus_scheme(g: Graph, ns, tax: dict, sources: list[URIRef]) -> URIRef:
 def local(nexus_id: str, prefix: str, source: str) -> str:
     if not nexus_id.startswith(prefix):
         raise InputError(f"{source}: {nexus_id!r} does not start with {prefix!r}")
-    return nexus_id[len(prefix):]
+    return nexus_id[len(prefix) :]
 
 
 def clean_label(name: str) -> tuple[str, str | None]:
@@ -69,8 +75,7 @@ def clean_label(name: str) -> tuple[str, str | None]:
     return fixed, (stripped if fixed != stripped else None)
 
 
-def nexus_concept(g: Graph, scheme: URIRef, iri: URIRef, cls: URIRef, item: dict, definition: str,
-                  **kw) -> URIRef:
+def nexus_concept(g: Graph, scheme: URIRef, iri: URIRef, cls: URIRef, item: dict, definition: str, **kw) -> URIRef:
     label, hidden = clean_label(item["name"])
     add_concept(g, scheme, iri, cls, label=label, definition=definition, **kw)
     if hidden is not None:
@@ -103,8 +108,16 @@ def add_v1_concept(g: Graph, scheme: URIRef, group: dict) -> None:
     broader = [V1TAX[local(b, V1_GROUP, MITIGATION_DATA)] for b in group.get("broader") or []]
     if len(broader) > 1:
         raise InputError(f"{MITIGATION_DATA}: group {group['id']} has several broader groups")
-    nexus_concept(g, scheme, V1TAX[code], AIRM.MitigationCategory, {**group, "name": m.group(2)},
-                  group["description"].strip(), notation=code, broader=broader[0] if broader else None)
+    nexus_concept(
+        g,
+        scheme,
+        V1TAX[code],
+        AIRM.MitigationCategory,
+        {**group, "name": m.group(2)},
+        group["description"].strip(),
+        notation=code,
+        broader=broader[0] if broader else None,
+    )
 
 
 # --- MIT AI Risk Repository: domain taxonomy ------------------------------------------------
@@ -128,20 +141,28 @@ def risk_domains(data: dict) -> Graph:
         parent = RDOM[local(sub["isPartOf"], DOMAIN, RISK_DATA)]
         if (parent, None, None) not in g:
             raise InputError(f"{RISK_DATA}: {sub['id']} is part of the unknown {sub['isPartOf']}")
-        nexus_concept(g, scheme, RDOM[local(sub["id"], SUBDOMAIN, RISK_DATA)], AIRM.RiskCategory,
-                      sub, sub["description"].strip(), notation=local(sub["id"], SUBDOMAIN, RISK_DATA),
-                      broader=parent)
+        nexus_concept(
+            g,
+            scheme,
+            RDOM[local(sub["id"], SUBDOMAIN, RISK_DATA)],
+            AIRM.RiskCategory,
+            sub,
+            sub["description"].strip(),
+            notation=local(sub["id"], SUBDOMAIN, RISK_DATA),
+            broader=parent,
+        )
     return g
 
 
 def add_domain(g: Graph, scheme: URIRef, domain: dict, subdomains: list[dict]) -> None:
     """Domains have no description in the source: the definition only says what the domain groups."""
     code = local(domain["id"], DOMAIN, RISK_DATA)
-    subs = sorted((local(s["id"], SUBDOMAIN, RISK_DATA) for s in subdomains if s["isPartOf"] == domain["id"]),
-                  key=lambda c: [int(p) for p in c.split(".")])
+    subs = sorted(
+        (local(s["id"], SUBDOMAIN, RISK_DATA) for s in subdomains if s["isPartOf"] == domain["id"]),
+        key=lambda c: [int(p) for p in c.split(".")],
+    )
     grouping = f"its subdomains {subs[0]}–{subs[-1]}" if len(subs) > 1 else f"its subdomain {subs[0]}"
-    definition = (f"Domain {code} of the MIT AI Risk Repository's Domain Taxonomy of AI Risks, "
-                  f"grouping {grouping}.")
+    definition = f"Domain {code} of the MIT AI Risk Repository's Domain Taxonomy of AI Risks, grouping {grouping}."
     nexus_concept(g, scheme, RDOM[code], AIRM.RiskCategory, domain, definition, notation=code)
 
 
@@ -165,10 +186,11 @@ def add_factor(g: Graph, scheme: URIRef, factor: dict, values: list[dict]) -> No
     name = clean_label(factor["name"])[0]
     labels = [clean_label(v["name"])[0] for v in values]
     listed = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else "".join(labels)
-    definition = (f"The causal factor '{name}' of the MIT AI Risk Repository's Causal Taxonomy of AI "
-                  f"Risks; its values are {listed}.")
-    nexus_concept(g, scheme, RCAUSE[local(factor["id"], FACTOR, RISK_DATA)], AIRM.RiskCategory,
-                  factor, definition)
+    definition = (
+        f"The causal factor '{name}' of the MIT AI Risk Repository's Causal Taxonomy of AI "
+        f"Risks; its values are {listed}."
+    )
+    nexus_concept(g, scheme, RCAUSE[local(factor["id"], FACTOR, RISK_DATA)], AIRM.RiskCategory, factor, definition)
 
 
 def add_cause_value(g: Graph, scheme: URIRef, value: dict) -> None:
@@ -177,5 +199,6 @@ def add_cause_value(g: Graph, scheme: URIRef, value: dict) -> None:
     name = local(value["id"], VALUE, RISK_DATA)
     if not name.startswith(factor + "-") or (RCAUSE[factor], None, None) not in g:
         raise InputError(f"{RISK_DATA}: {value['id']} does not fit its factor {value['isPartOf']}")
-    nexus_concept(g, scheme, RCAUSE[name], AIRM.RiskCategory, value, value["description"].strip(),
-                  broader=RCAUSE[factor])
+    nexus_concept(
+        g, scheme, RCAUSE[name], AIRM.RiskCategory, value, value["description"].strip(), broader=RCAUSE[factor]
+    )

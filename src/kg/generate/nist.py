@@ -36,11 +36,11 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SKOS, VOID
 
 from kg import align
 from kg.errors import InputError
-from kg.generate.common import (NEXUS_CONTROLS, NEXUS_NIST, NEXUS_NIST_ACTIONS, NEXUS_REPO, document_iri, en,
-                               new_graph, read_yaml, slug)
-from kg.generate.records import add_evidence, add_mitigation
+from kg.generate.common import NEXUS_CONTROLS, NEXUS_NIST, NEXUS_NIST_ACTIONS, NEXUS_REPO, read_yaml
 from kg.generate.skos import add_concept, add_scheme
+from kg.iris import document_iri, slug
 from kg.namespaces import AIRM, FN, KG
+from kg.records.write import add_evidence, add_mitigation, en, new_graph
 
 ACTIONS, NIST, CONTROLS = NEXUS_NIST_ACTIONS, NEXUS_NIST, NEXUS_CONTROLS
 OUTPUT = "data/nist-ai-600-1.ttl"
@@ -52,8 +52,12 @@ RISK_PREFIX = "nist-"
 NISTRISK = Namespace(align.OWN_EXTRA["nistrisk"])
 NISTTASK = Namespace(align.OWN_EXTRA["nisttask"])
 NISTSUB = Namespace(align.OWN_EXTRA["nistsub"])
-FUNCTIONS = {"GV": ("Govern", FN.govern), "MP": ("Map", FN.map), "MS": ("Measure", FN.measure),
-             "MG": ("Manage", FN.manage)}
+FUNCTIONS = {
+    "GV": ("Govern", FN.govern),
+    "MP": ("Map", FN.map),
+    "MS": ("Measure", FN.measure),
+    "MG": ("Manage", FN.manage),
+}
 ACTION_ID = re.compile(r"^(GV|MP|MS|MG)-(\d+)\.(\d+)-(\d{3})$")
 NIST_PDF = URIRef("https://nvlpubs.nist.gov/nistpubs/ai/NIST.AI.600-1.pdf")
 NIST_AI_RMF = URIRef("https://www.nist.gov/itl/ai-risk-management-framework")
@@ -64,9 +68,12 @@ DATASET_TITLE = "NIST AI 600-1 suggested actions"
 DATASET_DESCRIPTION = (
     "The suggested actions of NIST AI 600-1, Artificial Intelligence Risk Management Framework: "
     "Generative Artificial Intelligence Profile (2024), with the generative AI risks and AI actor tasks "
-    "NIST names for each, as published in IBM AI Atlas Nexus, imported as mitigations of that document.")
-RIGHTS = ("NIST AI 600-1 is a work of the US Government, not subject to copyright in the United States "
-          "(17 U.S.C. 105). The records come from IBM AI Atlas Nexus (Apache License 2.0).")
+    "NIST names for each, as published in IBM AI Atlas Nexus, imported as mitigations of that document."
+)
+RIGHTS = (
+    "NIST AI 600-1 is a work of the US Government, not subject to copyright in the United States "
+    "(17 U.S.C. 105). The records come from IBM AI Atlas Nexus (Apache License 2.0)."
+)
 
 
 def mitigation_id(action_id: str) -> str:
@@ -88,6 +95,8 @@ def task_iri(label: str) -> URIRef:
 def subcategory(action_id: str) -> tuple[str, str]:
     """`GV-1.2-002` -> (category `GV-1`, subcategory `GV-1.2`)."""
     m = ACTION_ID.match(action_id)
+    if m is None:  # check() refused any other form
+        raise InputError(f"{ACTIONS}: {action_id!r} is not an action id of the form GV-1.2-001")
     return f"{m.group(1)}-{m.group(2)}", f"{m.group(1)}-{m.group(2)}.{m.group(3)}"
 
 
@@ -163,13 +172,24 @@ def add_dataset(g: Graph) -> None:
 
 def add_risks(g: Graph, risks: list[dict]) -> None:
     scheme = add_scheme(
-        g, NISTRISK, "NIST AI 600-1 generative AI risks",
+        g,
+        NISTRISK,
+        "NIST AI 600-1 generative AI risks",
         "The twelve risks that are unique to or exacerbated by generative AI, as NIST AI 600-1 lists them "
-        "and as IBM AI Atlas Nexus publishes them.", [NIST_PDF, NEXUS_REPO], APACHE)
+        "and as IBM AI Atlas Nexus publishes them.",
+        [NIST_PDF, NEXUS_REPO],
+        APACHE,
+    )
     g.add((scheme, DCTERMS.identifier, Literal(TAXONOMY)))
     for r in risks:
-        iri = add_concept(g, scheme, risk_iri(r["id"]), AIRM.RiskCategory, label=" ".join(r["name"].split()),
-                          definition=" ".join(str(r["description"]).split()))
+        iri = add_concept(
+            g,
+            scheme,
+            risk_iri(r["id"]),
+            AIRM.RiskCategory,
+            label=" ".join(r["name"].split()),
+            definition=" ".join(str(r["description"]).split()),
+        )
         g.add((iri, DCTERMS.identifier, Literal(r["id"])))
 
 
@@ -177,9 +197,14 @@ def add_tasks(g: Graph, actions: list[dict]) -> dict[str, URIRef]:
     """One concept per slug of the task names; the most frequent spelling is the label (the first seen
     on a tie), the others are hidden labels."""
     scheme = add_scheme(
-        g, NISTTASK, "NIST AI RMF AI actor tasks",
+        g,
+        NISTTASK,
+        "NIST AI RMF AI actor tasks",
         "The categories of AI actor tasks of the NIST AI Risk Management Framework (Appendix A) that NIST AI "
-        "600-1 names for its suggested actions.", [NIST_AI_RMF, NIST_PDF], APACHE)
+        "600-1 names for its suggested actions.",
+        [NIST_AI_RMF, NIST_PDF],
+        APACHE,
+    )
     spellings: dict[str, list[str]] = {}
     uses: dict[str, int] = {}
     for a in actions:
@@ -191,9 +216,15 @@ def add_tasks(g: Graph, actions: list[dict]) -> dict[str, URIRef]:
     by_name = {}
     for key, names in spellings.items():
         names = sorted(names, key=lambda n: -uses[n])
-        iri = add_concept(g, scheme, NISTTASK[key], AIRM.AIActorTask, label=names[0],
-                          definition=f"The AI actor task '{names[0]}' that NIST AI 600-1 names for suggested "
-                                     "actions (NIST AI RMF, Appendix A).")
+        iri = add_concept(
+            g,
+            scheme,
+            NISTTASK[key],
+            AIRM.AIActorTask,
+            label=names[0],
+            definition=f"The AI actor task '{names[0]}' that NIST AI 600-1 names for suggested "
+            "actions (NIST AI RMF, Appendix A).",
+        )
         for other in names[1:]:
             g.add((iri, SKOS.hiddenLabel, en(other)))
             g.add((iri, SKOS.editorialNote, en(f"The source also spells it {other!r}.")))
@@ -204,25 +235,44 @@ def add_tasks(g: Graph, actions: list[dict]) -> dict[str, URIRef]:
 
 def add_subcategories(g: Graph, actions: list[dict]) -> None:
     scheme = add_scheme(
-        g, NISTSUB, "NIST AI RMF categories and subcategories",
+        g,
+        NISTSUB,
+        "NIST AI RMF categories and subcategories",
         "The categories (GV-1) and subcategories (GV-1.2) of the NIST AI RMF Core under which NIST AI 600-1 "
         "lists its suggested actions, identified by their codes. Their names are not in the sources AIRM-KG "
-        "imports, so none is given.", [NIST_AI_RMF, NIST_PDF], APACHE)
+        "imports, so none is given.",
+        [NIST_AI_RMF, NIST_PDF],
+        APACHE,
+    )
     counts: dict[str, int] = {}
     for a in actions:
         counts[subcategory(a["id"])[1]] = counts.get(subcategory(a["id"])[1], 0) + 1
     for code in sorted({subcategory(a["id"])[0] for a in actions}, key=code_key):
         name = FUNCTIONS[code[:2]][0]
-        iri = add_concept(g, scheme, NISTSUB[code], AIRM.AIRMFCategory, label=None, notation=code,
-                          definition=f"Category {code} of the NIST AI RMF Core, in its {name} function.")
+        iri = add_concept(
+            g,
+            scheme,
+            NISTSUB[code],
+            AIRM.AIRMFCategory,
+            label=None,
+            notation=code,
+            definition=f"Category {code} of the NIST AI RMF Core, in its {name} function.",
+        )
         g.add((iri, AIRM.nameStatus, AIRM.NameUnknown))
     for code in sorted(counts, key=code_key):
         name = FUNCTIONS[code[:2]][0]
-        iri = add_concept(g, scheme, NISTSUB[code], AIRM.AIRMFCategory, label=None, notation=code,
-                          broader=NISTSUB[code.split(".")[0]],
-                          definition=f"Subcategory {code} of the NIST AI RMF Core, in its {name} function; "
-                                     f"NIST AI 600-1 lists {counts[code]} suggested action"
-                                     f"{'s' if counts[code] > 1 else ''} under it.")
+        iri = add_concept(
+            g,
+            scheme,
+            NISTSUB[code],
+            AIRM.AIRMFCategory,
+            label=None,
+            notation=code,
+            broader=NISTSUB[code.split(".")[0]],
+            definition=f"Subcategory {code} of the NIST AI RMF Core, in its {name} function; "
+            f"NIST AI 600-1 lists {counts[code]} suggested action"
+            f"{'s' if counts[code] > 1 else ''} under it.",
+        )
         g.add((iri, AIRM.nameStatus, AIRM.NameUnknown))
 
 
@@ -247,16 +297,16 @@ def add_action(g: Graph, a: dict, doc: URIRef, tasks: dict[str, URIRef]) -> None
 # --- the MIT v1 controls that are the same actions -----------------------------------------------
 
 SIMILARITY = "difflib.SequenceMatcher ratio of the texts, lower-cased, with everything but letters and digits removed"
-THRESHOLD = 0.6      # the best candidate must score at least this ...
-MARGIN = 0.2         # ... and beat the second best by this much
+THRESHOLD = 0.6  # the best candidate must score at least this ...
+MARGIN = 0.2  # ... and beat the second best by this much
 
 
 @dataclass(frozen=True)
 class Match:
-    control: str      # v1 control id (A0414_NIST2024)
-    action: str       # NIST action id (GV-1.3-001)
+    control: str  # v1 control id (A0414_NIST2024)
+    action: str  # NIST action id (GV-1.3-001)
     score: float
-    runner_up: float | None    # the second best score (None when the texts are identical)
+    runner_up: float | None  # the second best score (None when the texts are identical)
 
 
 def _letters(text: str) -> str:
@@ -277,23 +327,43 @@ def match_v1_controls(root: Path) -> list[Match]:
     exact: dict[str, list[str]] = {}
     for aid, text in texts.items():
         exact.setdefault(text, []).append(aid)
-    out, taken = [], {}
+    out: list[Match] = []
+    taken: dict[str, str] = {}  # action -> the control matched to it
     for c in controls:
         mine = _letters(_strip_tasks(c.get("description") or ""))
-        if len(exact.get(mine, [])) == 1:      # the same text: no need to compare with every action
+        if len(exact.get(mine, [])) == 1:  # the same text: no need to compare with every action
             best, aid, second = 1.0, exact[mine][0], 0.0
         else:
-            scores = sorted(((difflib.SequenceMatcher(None, mine, t, autojunk=False).ratio(), aid)
-                             for aid, t in texts.items()), reverse=True)
+            scores = sorted(
+                ((difflib.SequenceMatcher(None, mine, t, autojunk=False).ratio(), aid) for aid, t in texts.items()),
+                reverse=True,
+            )
             (best, aid), (second, _) = scores[0], scores[1]
         if best < THRESHOLD or best - second < MARGIN:
-            raise InputError(f"{CONTROLS}: {c['id']} has no clear NIST action (best {aid} {best:.2f}, "
-                             f"second {second:.2f})")
+            raise InputError(
+                f"{CONTROLS}: {c['id']} has no clear NIST action (best {aid} {best:.2f}, second {second:.2f})"
+            )
         if aid in taken:
             raise InputError(f"{CONTROLS}: {c['id']} and {taken[aid]} both match {aid}")
         taken[aid] = c["id"]
         out.append(Match(c["id"], aid, round(best, 4), round(second, 4) if second else None))
     return sorted(out, key=lambda m: m.control)
+
+
+MATCH_COLUMNS = (
+    "record_id",
+    "subject_id",
+    "predicate_id",
+    "object_id",
+    "object_label",
+    "mapping_justification",
+    "confidence",
+    "similarity_score",
+    "similarity_measure",
+    "author_id",
+    "mapping_date",
+    "comment",
+)
 
 
 def matches_tsv(root: Path, date: str = "2026-11-23") -> str:
@@ -319,23 +389,36 @@ def matches_tsv(root: Path, date: str = "2026-11-23") -> str:
         "# subject_source: kg:dataset/mit-mitigation-database-v1",
         "# object_source: kg:dataset/nist-ai-600-1",
     ]
-    cols = ["record_id", "subject_id", "predicate_id", "object_id", "object_label", "mapping_justification",
-            "confidence", "similarity_score", "similarity_measure", "author_id", "mapping_date", "comment"]
-    lines = head + ["\t".join(cols)]
-    for n, m in enumerate(match_v1_controls(root), 1):
-        confidence = "1.0" if m.runner_up is None else "0.95"
-        if m.runner_up is None:
-            comment = "texts identical up to case, spacing and punctuation"
-        else:
-            comment = (f"texts differ in wording added or lost by one of the extractions; read and confirmed "
-                       f"as the same action (second best candidate scores {m.runner_up:.2f})")
-        lines.append("\t".join([
-            f"kgm:mit-v1-to-nist-ai-600-1/{n:03d}", f"kg:mitigation/{m.control}", "skos:exactMatch",
-            f"kg:mitigation/{mitigation_id(m.action)}", m.action, "semapv:LexicalSimilarityThresholdMatching",
-            confidence, f"{m.score:.4f}", "difflib.SequenceMatcher.ratio", "kg:agent/airm-kg-curators", date,
-            comment]))
+    lines = head + ["\t".join(MATCH_COLUMNS)]
+    lines += ["\t".join(_match_row(n, m, date)) for n, m in enumerate(match_v1_controls(root), 1)]
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":   # python -m kg.generate.nist > data/mappings/mit-v1-to-nist-ai-600-1.sssom.tsv
+def _match_row(n: int, m, date: str) -> list[str]:
+    """The SSSOM row of the n-th pair of `match_v1_controls`."""
+    confidence = "1.0" if m.runner_up is None else "0.95"
+    if m.runner_up is None:
+        comment = "texts identical up to case, spacing and punctuation"
+    else:
+        comment = (
+            f"texts differ in wording added or lost by one of the extractions; read and confirmed "
+            f"as the same action (second best candidate scores {m.runner_up:.2f})"
+        )
+    return [
+        f"kgm:mit-v1-to-nist-ai-600-1/{n:03d}",
+        f"kg:mitigation/{m.control}",
+        "skos:exactMatch",
+        f"kg:mitigation/{mitigation_id(m.action)}",
+        m.action,
+        "semapv:LexicalSimilarityThresholdMatching",
+        confidence,
+        f"{m.score:.4f}",
+        "difflib.SequenceMatcher.ratio",
+        "kg:agent/airm-kg-curators",
+        date,
+        comment,
+    ]
+
+
+if __name__ == "__main__":  # python -m kg.generate.nist > data/mappings/mit-v1-to-nist-ai-600-1.sssom.tsv
     sys.stdout.write(matches_tsv(Path.cwd(), dt.date(2026, 11, 23).isoformat()))

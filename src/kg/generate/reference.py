@@ -26,6 +26,8 @@ def load_reference(root: Path) -> dict:
         loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
+            if node is None:
+                raise InputError(f"{path}: the file holds no YAML document; expected the taxonomy's entries")
             _rejoin(node, text)
             return loader.construct_document(node)
         finally:
@@ -48,8 +50,13 @@ def _rejoin(node: Node, text: str) -> None:
 
 def _is_fragment(key: Node, value: Node) -> bool:
     """A piece of a cut plain scalar: a plain key with no value at all (not even `null`)."""
-    return (isinstance(key, ScalarNode) and key.style is None and isinstance(value, ScalarNode)
-            and value.value == "" and value.start_mark.index == value.end_mark.index)
+    return (
+        isinstance(key, ScalarNode)
+        and key.style is None
+        and isinstance(value, ScalarNode)
+        and value.value == ""
+        and value.start_mark.index == value.end_mark.index
+    )
 
 
 def _rejoin_tail(node: MappingNode, text: str) -> None:
@@ -59,7 +66,7 @@ def _rejoin_tail(node: MappingNode, text: str) -> None:
     if last < 0 or last == len(pairs) - 1:
         return
     key, value = pairs[last]
-    raw = text[value.start_mark.index: node.end_mark.index - 1].rstrip()
+    raw = text[value.start_mark.index : node.end_mark.index - 1].rstrip()
     if value.style is not None or "\n" in raw or not raw.startswith(value.value):
         raise InputError(f"{REFERENCE} line {value.start_mark.line + 1}: cannot read {key.value!r}")
     joined = ScalarNode("tag:yaml.org,2002:str", raw, value.start_mark, node.end_mark, style='"')

@@ -9,12 +9,12 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, VOID, XSD
 
 from kg.errors import InputError
-from kg.generate.common import (
-    MIT_AGENT, add_authors, add_dataset, add_mit_agent, add_person, en, new_graph, read_yaml, slug)
-from kg.generate.records import add_classification, add_evidence, add_mitigation
+from kg.generate.common import MIT_AGENT, add_dataset, add_mit_agent, read_yaml
 from kg.generate.reference import REFERENCE, load_reference
 from kg.generate.vocab import SEEDS
+from kg.iris import slug
 from kg.namespaces import ACTOR, AIRM, FN, KG, MTAX, STAGE
+from kg.records.write import add_authors, add_classification, add_evidence, add_mitigation, add_person, en, new_graph
 
 OUTPUT = "data/seed.ttl"
 DATASET = "mitigation-navigator-seeds"
@@ -22,19 +22,22 @@ DATASET_TITLE = "MIT AI risk mitigation navigator: seed records"
 DATASET_DESCRIPTION = (
     "The mitigation records shown by three record pages of the MIT AI Risk Initiative's AI risk "
     "mitigation navigator, with their source document, transcribed verbatim. The navigator marks this "
-    "data as preliminary.")
+    "data as preliminary."
+)
 HEADING_PATH = " > "  # "A > B" is a record under the heading record named "A"
 # (seed-record key, property, vocabulary namespace, reference key)
-PRIMARY = (("lifecycle_stage", AIRM.primaryLifecycleStage, STAGE, "lifecycle_stages"),
-           ("actor", AIRM.primaryActor, ACTOR, "actors"),
-           ("airm_function", AIRM.primaryAIRMFunction, FN, "airm_functions"))
+PRIMARY = (
+    ("lifecycle_stage", AIRM.primaryLifecycleStage, STAGE, "lifecycle_stages"),
+    ("actor", AIRM.primaryActor, ACTOR, "actors"),
+    ("airm_function", AIRM.primaryAIRMFunction, FN, "airm_functions"),
+)
 
 
 @dataclass(frozen=True)
 class Ctx:
     g: Graph
     ref: dict
-    codes: dict          # v2 code -> reference entry
+    codes: dict  # v2 code -> reference entry
     doc: URIRef
     doc_id: str
     dataset: URIRef
@@ -95,12 +98,13 @@ def add_own_record(ctx: Ctx, page: dict) -> None:
 
 
 def check_parent(ctx: Ctx, page: dict, code: str) -> None:
-    """"Also in X" must name the parent of the own record's code."""
+    """ "Also in X" must name the parent of the own record's code."""
     entry = ctx.codes.get(code)
     parent = ctx.codes.get(entry["parent"]) if entry and entry["parent"] else None
     if parent is None or parent["name"] != page["also_in"]:
-        raise InputError(f"{SEEDS}: page {page['page']}: 'Also in {page['also_in']}' is not the parent "
-                         f"of {code} in {REFERENCE}")
+        raise InputError(
+            f"{SEEDS}: page {page['page']}: 'Also in {page['also_in']}' is not the parent of {code} in {REFERENCE}"
+        )
 
 
 def vocab_term(ctx: Ctx, shown: dict, ns, ref_key: str) -> URIRef:
@@ -121,8 +125,10 @@ def index_records(seeds: dict) -> dict[str, dict]:
             raise InputError(f"{SEEDS}: two records named {rec['name']!r}")
     listed = {name for page in seeds["pages"] for name in page["listed"]}
     if listed != set(records):
-        raise InputError(f"{SEEDS}: listed but without a record: {sorted(listed - set(records))}; "
-                         f"records listed on no page: {sorted(set(records) - listed)}")
+        raise InputError(
+            f"{SEEDS}: listed but without a record: {sorted(listed - set(records))}; "
+            f"records listed on no page: {sorted(set(records) - listed)}"
+        )
     return records
 
 
@@ -138,7 +144,7 @@ def add_listed_record(ctx: Ctx, rec: dict) -> None:
 
 
 def add_hierarchy(ctx: Ctx, records: dict[str, dict]) -> None:
-    """"A > B" sits under the record named "A" (parentMitigation / childMitigation)."""
+    """ "A > B" sits under the record named "A" (parentMitigation / childMitigation)."""
     for name in records:
         if HEADING_PATH not in name:
             continue

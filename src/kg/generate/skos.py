@@ -5,8 +5,8 @@ from __future__ import annotations
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from kg.generate.common import en
 from kg.namespaces import VS
+from kg.records.write import en
 
 # Reference YAML `status` -> vs:term_status.
 TERM_STATUS = {"confirmed": "stable", "inferred": "testing"}
@@ -17,8 +17,7 @@ def scheme_iri(ns: Namespace) -> URIRef:
     return URIRef(str(ns).rstrip("/"))
 
 
-def add_scheme(g: Graph, ns: Namespace, title: str, definition: str,
-               sources: list[URIRef], licence: URIRef) -> URIRef:
+def add_scheme(g: Graph, ns: Namespace, title: str, definition: str, sources: list[URIRef], licence: URIRef) -> URIRef:
     """The scheme with title and definition (also as rdfs:label / dcterms:description for generic tools)."""
     s = scheme_iri(ns)
     g.add((s, RDF.type, SKOS.ConceptScheme))
@@ -33,9 +32,18 @@ def add_scheme(g: Graph, ns: Namespace, title: str, definition: str,
     return s
 
 
-def add_concept(g: Graph, scheme: URIRef, iri: URIRef, cls: URIRef, *, label: str | None,
-                definition: str, status: str = "stable", notation: str | None = None,
-                broader: URIRef | None = None) -> URIRef:
+def add_concept(
+    g: Graph,
+    scheme: URIRef,
+    iri: URIRef,
+    cls: URIRef,
+    *,
+    label: str | None,
+    definition: str,
+    status: str = "stable",
+    notation: str | None = None,
+    broader: URIRef | None = None,
+) -> URIRef:
     """A concept typed skos:Concept and `cls`; top concept when it has no broader one."""
     g.add((iri, RDF.type, SKOS.Concept))
     g.add((iri, RDF.type, cls))

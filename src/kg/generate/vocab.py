@@ -10,10 +10,12 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import SKOS
 
 from kg.errors import InputError
-from kg.generate.common import AIRISK, CC_BY, en, new_graph, read_yaml, slug
+from kg.generate.common import AIRISK, read_yaml
 from kg.generate.reference import REFERENCE, load_reference
 from kg.generate.skos import TERM_STATUS, add_concept, add_scheme
+from kg.iris import slug
 from kg.namespaces import ACTOR, AIRM, CMETHOD, FN, MTAX, STAGE
+from kg.records.write import CC_BY, en, new_graph
 
 SEEDS = "data/sources/seeds/seed-records.yaml"
 NIST_AI_RMF = URIRef("https://www.nist.gov/itl/ai-risk-management-framework")
@@ -24,12 +26,14 @@ V2_TITLE = "AI Risk Mitigation Taxonomy (v2, reconstructed)"
 V2_DEFINITION = (
     "The three-level taxonomy of AI risk mitigations used by the MIT AI Risk Initiative's mitigation "
     "navigator, reconstructed by AIRM-KG from public material. Codes and names are the Initiative's; "
-    "definitions are AIRM-KG's own words except where the navigator's pages show its own description.")
+    "definitions are AIRM-KG's own words except where the navigator's pages show its own description."
+)
 
 
 @dataclass(frozen=True)
 class Flat:
     """A flat vocabulary of the reference YAML: labels become slug local names; no notation."""
+
     ns: Namespace
     cls: URIRef
     key: str
@@ -41,22 +45,42 @@ class Flat:
 
 _NAV = "the MIT AI Risk Initiative's mitigation navigator"
 FLAT = (
-    Flat(STAGE, AIRM.LifecycleStage, "lifecycle_stages", "lifecycle-stage", "AI lifecycle stages",
-         f"The stages of the AI system lifecycle (after the NIST / OECD lifecycle) that {_NAV} assigns "
-         "to mitigations."),
-    Flat(ACTOR, AIRM.Actor, "actors", "actor", "AI actors",
-         f"The kinds of actor (roles, not persons) that {_NAV} holds responsible for a mitigation."),
-    Flat(FN, AIRM.AIRMFunction, "airm_functions", "airm-function", "NIST AI RMF core functions",
-         f"The core functions of the NIST AI Risk Management Framework, as {_NAV} assigns them to "
-         "mitigations, plus its value for a function that could not be assigned.",
-         (AIRISK, NIST_AI_RMF)),
+    Flat(
+        STAGE,
+        AIRM.LifecycleStage,
+        "lifecycle_stages",
+        "lifecycle-stage",
+        "AI lifecycle stages",
+        f"The stages of the AI system lifecycle (after the NIST / OECD lifecycle) that {_NAV} assigns to mitigations.",
+    ),
+    Flat(
+        ACTOR,
+        AIRM.Actor,
+        "actors",
+        "actor",
+        "AI actors",
+        f"The kinds of actor (roles, not persons) that {_NAV} holds responsible for a mitigation.",
+    ),
+    Flat(
+        FN,
+        AIRM.AIRMFunction,
+        "airm_functions",
+        "airm-function",
+        "NIST AI RMF core functions",
+        f"The core functions of the NIST AI Risk Management Framework, as {_NAV} assigns them to "
+        "mitigations, plus its value for a function that could not be assigned.",
+        (AIRISK, NIST_AI_RMF),
+    ),
 )
 
 # Written by us; they mirror the source database's human_classification / llm_classification.
 METHODS = (
     ("curator", "Curator", "A curator's manual classification; the source database's human_classification."),
-    ("classifier", "Classifier",
-     "A classification proposed by software such as an LLM; the source database's llm_classification."),
+    (
+        "classifier",
+        "Classifier",
+        "A classification proposed by software such as an LLM; the source database's llm_classification.",
+    ),
     ("published", "Published", "The category the source shows, when it does not say who made it."),
 )
 
@@ -110,9 +134,17 @@ def add_v2_concept(g: Graph, scheme: URIRef, e: dict, by_code: dict, navigator: 
     """Named codes: definition = the navigator's words if shown, else ours. Unnamed: no prefLabel."""
     named = e["name"] is not None
     definition = navigator or (e["description"] if named else unnamed_definition(e, by_code))
-    iri = add_concept(g, scheme, MTAX[e["code"]], AIRM.MitigationCategory, label=e["name"],
-                      definition=definition, status=status(e), notation=e["code"],
-                      broader=MTAX[e["parent"]] if e["parent"] else None)
+    iri = add_concept(
+        g,
+        scheme,
+        MTAX[e["code"]],
+        AIRM.MitigationCategory,
+        label=e["name"],
+        definition=definition,
+        status=status(e),
+        notation=e["code"],
+        broader=MTAX[e["parent"]] if e["parent"] else None,
+    )
     if not named:
         # The reference's guess is kept as an editorial note, never as a name or definition.
         g.add((iri, AIRM.nameStatus, AIRM.NameUnknown))
@@ -149,18 +181,29 @@ def flat_vocabulary(spec: Flat, items: list[dict]) -> Graph:
     if len(set(slugs)) != len(slugs):
         raise InputError(f"{REFERENCE}: two {spec.key} labels give the same local name: {slugs}")
     for item in items:
-        add_concept(g, scheme, spec.ns[slug(item["label"])], spec.cls, label=item["label"],
-                    definition=item["description"], status=status(item))
+        add_concept(
+            g,
+            scheme,
+            spec.ns[slug(item["label"])],
+            spec.cls,
+            label=item["label"],
+            definition=item["description"],
+            status=status(item),
+        )
     return g
 
 
 def classification_methods() -> Graph:
     g = new_graph()
     scheme = add_scheme(
-        g, CMETHOD, "Classification methods",
+        g,
+        CMETHOD,
+        "Classification methods",
         "How the classification of a mitigation into a taxonomy concept was made: by a curator, by a "
-        "classifier, or as published by a source that does not say who made it.", [AIRISK], CC_BY)
+        "classifier, or as published by a source that does not say who made it.",
+        [AIRISK],
+        CC_BY,
+    )
     for local, label, definition in METHODS:
-        add_concept(g, scheme, CMETHOD[local], AIRM.ClassificationMethod, label=label,
-                    definition=definition)
+        add_concept(g, scheme, CMETHOD[local], AIRM.ClassificationMethod, label=label, definition=definition)
     return g

@@ -6,57 +6,70 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.staticfiles import StaticFiles
 
-from kg import __version__, queries, release, workers
 from kg.config import Settings, from_env
-from kg.web import description, errors, openapi
-from kg.web.limits import RequestLimits
+from kg.release import directory
+from kg.sparql import execute, named, workers
+from kg.version import __version__
+from kg.web import errors, openapi
+from kg.web.middleware import FollowReleases, RequestLimits
 from kg.web.querying import Querying
-from kg.web.routes import home, queries as named_queries, sparql
-from kg.web.routes import diff, dumps, mappings, resources, taxonomy, void
+from kg.web.routes import diff, dumps, home, mappings, resources, sparql, taxonomy, void
+from kg.web.routes import queries as named_queries
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("kg.web")
 
 
-def backend_for(settings: Settings, current: release.Release):
+def backend_for(settings: Settings, current: directory.Release):
     """The store the pages read and the engine queries run on, for a release: a remote SPARQL server
     when one is configured (docs/deployment.md), else the release's own store and worker processes."""
     if settings.sparql_endpoint:
-        from kg.remote import RemoteEngine, RemoteStore
+        from kg.remote.engine import RemoteEngine
+        from kg.remote.store import RemoteStore
+
         base = current.manifest.get("base_iri", settings.base_iri)
-        store = RemoteStore(settings.sparql_endpoint, settings.query_timeout, base=base,
-                            max_bytes=settings.max_result_bytes)
+        store = RemoteStore(
+            settings.sparql_endpoint, settings.query_timeout, base=base, max_bytes=settings.max_result_bytes
+        )
         return store, RemoteEngine(settings.sparql_endpoint, settings.query_timeout, base=base, store=store)
-    return current.open_store(), workers.Pool(current.dump_path("nquads"), workers.default_size(settings.query_workers),
-                                              settings.query_queue, settings.worker_memory_mb)
+    return current.open_store(), workers.Pool(
+        current.dump_path("nquads"),
+        workers.default_size(settings.query_workers),
+        settings.query_queue,
+        settings.worker_memory_mb,
+    )
 
 
 async def open_release(app: FastAPI, settings: Settings) -> None:
     """Put the release in service: its query engine (started before it takes queries), its store,
     and what pages show often, on `app.state`. The engine it replaces finishes its running queries."""
-    current = release.current(settings)
+    current = directory.current(settings)
     store, engine = backend_for(settings, current)
     await engine.start()
     if settings.sparql_endpoint and store.release().id != current.id:
-        log.warning("the SPARQL server holds release %s, this replica's files are release %s: "
-                    "run `kg publish` for the same release", store.release().id, current.id)
-    app.state.queries = queries.load_all(queries.directory(settings))
-    app.state.graph_sizes = description.graph_sizes(store)
+        log.warning(
+            "the SPARQL server holds release %s, this replica's files are release %s: "
+            "run `kg publish` for the same release",
+            store.release().id,
+            current.id,
+        )
+    app.state.queries = named.load_all(named.folder(settings))
+    app.state.graph_sizes = execute.graph_sizes(store)
     app.state.counts = home.counts(store)
     old_store = getattr(app.state, "store", None)
     app.state.release, app.state.store = current, store
     old = await app.state.querying.switch(engine, current.id)
     if old is not None:
         await old.close()
-    if hasattr(old_store, "close") and old_store is not store and settings.sparql_endpoint:
+    if old_store is not None and hasattr(old_store, "close") and old_store is not store and settings.sparql_endpoint:
         old_store.close()
 
 
@@ -66,35 +79,19 @@ async def follow_release(app: FastAPI, settings: Settings) -> None:
     Releases are immutable directories switched in by one rename, so comparing the link's target
     per request is enough; a request already running keeps the store and engine it started with.
     One switch at a time: requests arriving meanwhile are served by the release in service."""
-    path = release.current_path(settings)
+    path = directory.current_path(settings)
     if path is None or path == app.state.release.path or app.state.switching.locked():
         return
     async with app.state.switching:
-        if release.current_path(settings) != app.state.release.path:
+        if directory.current_path(settings) != app.state.release.path:
             await open_release(app, settings)
 
 
-class FollowReleases:
-    """ASGI middleware: before each request, move to the newest release (see `follow_release`); on each
-    response, say how long the service took to start answering (`Server-Timing: app;dur=<ms>`)."""
+class Service(FastAPI):
+    """The FastAPI application, its OpenAPI description completed with the project's shared schemas."""
 
-    def __init__(self, app, settings: Settings) -> None:
-        self.app, self.settings = app, settings
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        started = time.perf_counter()
-        await follow_release(scope["app"], self.settings)
-
-        async def timed_send(message) -> None:
-            if message["type"] == "http.response.start":
-                took = (time.perf_counter() - started) * 1000
-                message = {**message, "headers": [*message.get("headers", []),
-                                                   (b"server-timing", f"app;dur={took:.2f}".encode())]}
-            await send(message)
-
-        await self.app(scope, receive, timed_send)
+    def openapi(self) -> dict[str, Any]:
+        return self.openapi_schema or openapi.complete(super().openapi())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -112,21 +109,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if engine is not None:
                 await engine.close()
 
-    app = FastAPI(title="AIRM-KG", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url="/-/openapi.json")   # no docs pages: they would load their assets from a CDN
+    app = Service(
+        title="AIRM-KG",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/-/openapi.json",
+    )  # no docs pages: they would load their assets from a CDN
     app.state.settings = settings
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-                       allow_headers=["*"], expose_headers=["Link", "Vary", "Retry-After", "X-Cache", "Server-Timing"], max_age=86400)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
+        allow_headers=["*"],
+        expose_headers=["Link", "Vary", "Retry-After", "X-Cache", "Server-Timing"],
+        max_age=86400,
+    )
     for error_type in (*errors.ERROR_TYPES, Exception):
         app.add_exception_handler(error_type, errors.handle)
 
-    app.add_middleware(FollowReleases, settings=settings)
+    app.add_middleware(FollowReleases, follow=lambda app: follow_release(app, settings))
     app.add_middleware(RequestLimits, max_body=settings.max_query_bytes, max_url=settings.max_url_bytes)
     app.mount("/-/static", StaticFiles(directory=STATIC), name="static")
     for module in (home, sparql, named_queries, mappings):
         app.include_router(module.router)
-    for module in (diff, dumps, void, taxonomy, resources):   # resources last: its /{path} catches the rest
+    for module in (diff, dumps, void, taxonomy, resources):  # resources last: its /{path} catches the rest
         app.include_router(module.router)
-    original = app.openapi
-    app.openapi = lambda: app.openapi_schema or openapi.complete(original())
     return app

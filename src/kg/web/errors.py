@@ -1,4 +1,5 @@
-"""HTTP errors of the service, and the ONE handler that renders every error in one shape:
+"""How every error becomes a response: the ONE handler of the service, which renders every error
+(the types are in `kg.errors`) in one shape:
 
     {"error": {"status": 400, "title": "Bad Request", "detail": "malformed query: error at 1:25: ..."}}
 
@@ -10,7 +11,9 @@ from __future__ import annotations
 import functools
 import logging
 import traceback
+from collections.abc import Callable
 from http import HTTPStatus
+from typing import ParamSpec, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -20,54 +23,31 @@ from starlette.responses import Response
 
 from kg.errors import KGError
 from kg.web import negotiate
+from kg.web.editor import editor_context
+from kg.web.templating import page
 
-
-class NotAcceptable(KGError):
-    """Nothing in Accept (or `format`) can be produced for this answer."""
-
-    http_status = 406
-
-
-class UpdateForbidden(KGError):
-    """A SPARQL Update was sent: the graph is read-only."""
-
-    http_status = 403
-
-
-class UnsupportedMediaType(KGError):
-    """A POST body of a type the SPARQL Protocol does not define."""
-
-    http_status = 415
-
-
-class MethodNotAllowed(KGError):
-    http_status = 405
-
-    def __init__(self, detail: str, allow: str) -> None:
-        super().__init__(detail)
-        self.allow = allow
-
-
-UPDATE_REFUSED = ("SPARQL Update is not accepted: this endpoint is read-only. The graph changes only "
-                  "by a new release (`kg build`); send SELECT, ASK, CONSTRUCT or DESCRIBE queries.")
 ERROR_TYPES = (KGError, HTTPException, RequestValidationError)
 log = logging.getLogger("kg.web")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def confined(function):
+def confined(function: Callable[P, R]) -> Callable[P, R]:
     """For endpoints that run in a worker thread with pyoxigraph results: an exception leaving them
     has the local variables of its frames cleared there, because pyoxigraph's result objects must be
     dropped on the thread that made them (the handler runs on another)."""
+
     @functools.wraps(function)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return function(*args, **kwargs)
         except Exception as exc:
-            seen: Exception | None = exc
+            seen: BaseException | None = exc
             while seen is not None:
                 traceback.clear_frames(seen.__traceback__)
                 seen = seen.__cause__ or seen.__context__
             raise
+
     return wrapper
 
 
@@ -80,7 +60,7 @@ def status_of(exc: Exception) -> int:
 
 
 def detail_of(exc: Exception) -> str:
-    if not isinstance(exc, ERROR_TYPES):      # a bug of ours: logged in full, never shown
+    if not isinstance(exc, ERROR_TYPES):  # a bug of ours: logged in full, never shown
         log.error("unhandled error", exc_info=exc)
         return "internal error: the request could not be answered; it has been logged"
     if isinstance(exc, HTTPException):
@@ -115,6 +95,16 @@ async def handle(request: Request, exc: Exception) -> Response:
     status = status_of(exc)
     body, headers = problem(status, detail_of(exc)), headers_of(exc)
     if wants_html(request) and request.method != "HEAD":
-        from kg.web.templating import error_page
         return error_page(request, body["error"], headers)
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def error_page(request: Request, error: dict, headers: dict[str, str]) -> Response:
+    """The HTML form of an error; the query page again when a SPARQL query was being answered."""
+    query = getattr(request.state, "sparql_query", None)
+    if query is not None:
+        context = {**editor_context(request, query), "error": error, "title": error["title"]}
+        return page(request, "sparql.html", context, status=error["status"], headers=headers)
+    return page(
+        request, "error.html", {"error": error, "title": error["title"]}, status=error["status"], headers=headers
+    )

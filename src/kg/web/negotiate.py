@@ -5,8 +5,8 @@ Pure functions over strings, so that the rules can be read from one table test.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,7 @@ class MediaRange:
     type: str
     subtype: str
     q: float
-    order: int          # position in the header: earlier wins a tie
+    order: int  # position in the header: earlier wins a tie
 
     @property
     def specificity(self) -> int:

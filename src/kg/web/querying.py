@@ -19,37 +19,38 @@ import dataclasses
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
 from starlette.requests import Request
 
 from kg.config import Settings
-from kg import gate
-from kg.engine import Answer, Busy, Engine, Job, QueryTimeout
-from kg.errors import KGError
-from kg.gate import Limits
+from kg.errors import Busy, KGError, NoRelease, OverBudget, QueryError, QueryTimeout
+from kg.sparql import gate
+from kg.sparql.engine import Answer, Engine, Job
+from kg.sparql.gate import Limits
 
 WINDOW = 60.0
 
 
-class OverBudget(KGError):
-    """A client used its query seconds or its errors for this minute (429 with Retry-After)."""
+class HasBody(Protocol):
+    """What a cache keeps: anything with a body (an `Answer`, a rendered page)."""
 
-    http_status = 429
-
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
+    @property
+    def body(self) -> bytes: ...
 
 
-class ResultCache:
+Kept = TypeVar("Kept", bound=HasBody)
+
+
+class ResultCache(Generic[Kept]):
     """Answers of one release, least recently used dropped first, at most `limit` bytes of bodies."""
 
     def __init__(self, limit: int) -> None:
         self.limit, self.size = limit, 0
-        self.entries: OrderedDict[tuple, Answer] = OrderedDict()
+        self.entries: OrderedDict[tuple, Kept] = OrderedDict()
         self.hits = self.misses = 0
 
-    def get(self, key: tuple) -> Answer | None:
+    def get(self, key: tuple) -> Kept | None:
         answer = self.entries.get(key)
         if answer is None:
             self.misses += 1
@@ -58,7 +59,7 @@ class ResultCache:
         self.hits += 1
         return answer
 
-    def put(self, key: tuple, answer: Answer) -> None:
+    def put(self, key: tuple, answer: Kept) -> None:
         if len(answer.body) > self.limit // 4 or key in self.entries:
             return
         self.entries[key] = answer
@@ -74,7 +75,7 @@ class ResultCache:
 
 @dataclass
 class Spending:
-    events: deque = field(default_factory=deque)     # (time, seconds, failed)
+    events: deque = field(default_factory=deque)  # (time, seconds, failed)
     seconds: float = 0.0
     errors: int = 0
 
@@ -108,13 +109,17 @@ class Budgets:
         now = time.monotonic()
         spending = self._spending(client, now)
         if self.seconds > 0 and spending.seconds >= self.seconds:
-            raise OverBudget(f"this client used {spending.seconds:.1f} s of query time in the last "
-                             f"{self.window:g} s, its budget is {self.seconds:g} s; wait, then send lighter queries",
-                             self._retry_after(spending, now, lambda s: s.seconds >= self.seconds))
+            raise OverBudget(
+                f"this client used {spending.seconds:.1f} s of query time in the last "
+                f"{self.window:g} s, its budget is {self.seconds:g} s; wait, then send lighter queries",
+                self._retry_after(spending, now, lambda s: s.seconds >= self.seconds),
+            )
         if self.errors > 0 and spending.errors >= self.errors:
-            raise OverBudget(f"this client sent {spending.errors} failing queries in the last {self.window:g} s "
-                             f"(at most {self.errors}); check the queries before sending more",
-                             self._retry_after(spending, now, lambda s: s.errors >= self.errors))
+            raise OverBudget(
+                f"this client sent {spending.errors} failing queries in the last {self.window:g} s "
+                f"(at most {self.errors}); check the queries before sending more",
+                self._retry_after(spending, now, lambda s: s.errors >= self.errors),
+            )
 
     def _retry_after(self, spending: Spending, now: float, over) -> int:
         """Seconds until enough of the window's spending has expired to be under budget again."""
@@ -158,7 +163,7 @@ class Querying:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.cache = ResultCache(settings.result_cache_mb * 1024 * 1024)
+        self.cache = ResultCache[Answer](settings.result_cache_mb * 1024 * 1024)
         self.budgets = Budgets(settings.client_query_seconds, settings.client_errors)
         self.limits = limits_of(settings)
         self.engine: Engine | None = None
@@ -182,10 +187,14 @@ class Querying:
             try:
                 timeout = min(timeout, max(0.1, float(asked)))
             except ValueError:
-                from kg.errors import QueryError
                 raise QueryError(f"timeout={asked!r} is not a number of seconds") from None
-        return Job(query=query, max_rows=self.settings.max_rows, max_bytes=self.settings.max_result_bytes,
-                   timeout=timeout, **fields)
+        return Job(
+            query=query,
+            max_rows=self.settings.max_rows,
+            max_bytes=self.settings.max_result_bytes,
+            timeout=timeout,
+            **fields,
+        )
 
     def lane_of(self, client: str) -> asyncio.Semaphore | None:
         heavy = self.budgets.seconds_spent(client) >= self.settings.query_timeout
@@ -195,9 +204,12 @@ class Querying:
         started = time.monotonic()
         try:
             await asyncio.wait_for(lane.acquire(), timeout=job.timeout)
-        except asyncio.TimeoutError:
-            raise Busy("this client's recent queries were heavy and the workers heavy queries may use are "
-                       f"busy; try again in {job.timeout:g} s", retry_after=max(1, round(job.timeout))) from None
+        except TimeoutError:
+            raise Busy(
+                "this client's recent queries were heavy and the workers heavy queries may use are "
+                f"busy; try again in {job.timeout:g} s",
+                retry_after=max(1, round(job.timeout)),
+            ) from None
         try:
             remaining = max(0.1, job.timeout - (time.monotonic() - started))
             return await engine.run(dataclasses.replace(job, timeout=remaining))
@@ -205,7 +217,7 @@ class Querying:
             lane.release()
 
     def check(self, request: Request, text: str) -> None:
-        """The gate (kg.gate) for a query's text; a refusal counts as one of the client's errors."""
+        """The gate (kg.sparql.gate) for a query's text; a refusal counts as one of the client's errors."""
         client = client_of(request, self.settings.trust_proxy)
         self.budgets.check(client)
         try:
@@ -225,13 +237,15 @@ class Querying:
         self.budgets.check(client)
         started = time.monotonic()
         engine, lane = self.engine, self.lane_of(client)
+        if engine is None:
+            raise NoRelease("no release in service yet: queries are answered once one is open (Querying.switch)")
         try:
             if lane is None:
                 answer = await engine.run(job)
             else:
                 answer = await self.run_in_lane(lane, engine, job)
         except Busy:
-            raise                                   # the service's state, not the client's doing
+            raise  # the service's state, not the client's doing
         except KGError as exc:
             spent = job.timeout if isinstance(exc, QueryTimeout) else time.monotonic() - started
             self.budgets.spend(client, spent, failed=True)

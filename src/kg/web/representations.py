@@ -3,29 +3,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from starlette.datastructures import URL, QueryParams
 from starlette.responses import Response
 
+from kg.errors import NotAcceptable
 from kg.formats import Format, lookup
 from kg.web import negotiate
-from kg.web.errors import NotAcceptable
-
-# What clients say besides the registered media type and our names (SPARQLWrapper, rdflib, browsers).
-EXTRA_NAMES = {("results", "json"): ("application/json",), ("graph", "turtle"): ("n3", "text/n3"),
-               ("graph", "jsonld"): ("json", "application/json"), ("graph", "rdfxml"): ("rdf+xml",)}
-EXTRA_TYPES = {("results", "json"): ("application/json",),
-               ("results", "xml"): ("application/xml", "text/xml"),
-               ("graph", "turtle"): ("application/x-turtle", "application/turtle", "text/n3", "text/rdf+n3"),
-               ("graph", "ntriples"): ("text/plain",),
-               ("graph", "jsonld"): ("application/json", "application/x-json+ld"),
-               ("graph", "rdfxml"): ("application/xml", "text/xml")}
-LABELS = {"json": "SPARQL JSON", "xml": "SPARQL XML", "csv": "CSV", "tsv": "TSV", "turtle": "Turtle",
-          "ntriples": "N-Triples", "jsonld": "JSON-LD", "rdfxml": "RDF/XML", "html": "HTML"}
 
 
 @dataclass(frozen=True)
@@ -34,23 +22,30 @@ class Representation:
     media_type: str
     suffix: str
     label: str
-    names: tuple[str, ...]          # what ?format= accepts
-    accepts: tuple[str, ...]        # media types that select it in Accept, registered one first
-    format: Format | None = None    # the kg.formats entry; None for HTML and plain JSON
+    names: tuple[str, ...]  # what ?format= accepts
+    accepts: tuple[str, ...]  # media types that select it in Accept, registered one first
+    format: Format | None = None  # the kg.formats entry; None for HTML and plain JSON
+
+    @property
+    def entry(self) -> Format:
+        """Its `kg.formats` entry, for a representation that has one (an RDF or results format)."""
+        if self.format is None:
+            raise TypeError(f"the {self.label} representation is not an RDF or results format")
+        return self.format
 
 
 def of_format(fmt: Format) -> Representation:
-    kind = "graph" if fmt.kind in ("graph", "dataset") else fmt.kind
-    names = (fmt.name, fmt.suffix, fmt.media_type, *fmt.aliases, *EXTRA_NAMES.get((kind, fmt.name), ()))
-    accepts = (fmt.media_type, *EXTRA_TYPES.get((kind, fmt.name), ()))
-    return Representation(fmt.name, fmt.media_type, fmt.suffix, LABELS.get(fmt.name, fmt.name),
-                          names, accepts, fmt)
+    """The representation of a format of the table (`kg.formats`): `?format=` takes its names and the
+    media types clients send for it."""
+    return Representation(
+        fmt.name, fmt.media_type, fmt.suffix, fmt.label, (*fmt.names, *fmt.accepts), fmt.media_types, fmt
+    )
 
 
-HTML = Representation("html", "text/html", "html", "HTML", ("html", "htm", "text/html"),
-                      ("text/html", "application/xhtml+xml"))
-JSON = Representation("json", "application/json", "json", "JSON", ("json", "application/json"),
-                      ("application/json",))
+HTML = Representation(
+    "html", "text/html", "html", "HTML", ("html", "htm", "text/html"), ("text/html", "application/xhtml+xml")
+)
+JSON = Representation("json", "application/json", "json", "JSON", ("json", "application/json"), ("application/json",))
 RESULTS = tuple(of_format(lookup(n, kind="results")) for n in ("json", "xml", "csv", "tsv"))
 GRAPH = tuple(of_format(lookup(n, kind="graph")) for n in ("turtle", "ntriples", "jsonld", "rdfxml"))
 
@@ -74,8 +69,7 @@ def by_format(values: Sequence[str], offers: Sequence[Representation]) -> Repres
     raise NotAcceptable(f"format={values[0]!r} cannot be produced here; choose one of {names}")
 
 
-def choose(offers: Sequence[Representation], accept: str | None,
-           formats: Sequence[str] = ()) -> Representation:
+def choose(offers: Sequence[Representation], accept: str | None, formats: Sequence[str] = ()) -> Representation:
     """`?format=` wins over Accept; NotAcceptable (406) when neither names something on offer."""
     if [f for f in formats if f.strip()]:
         return by_format([f for f in formats if f.strip()], offers)

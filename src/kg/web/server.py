@@ -6,14 +6,21 @@ from __future__ import annotations
 
 import uvicorn
 
-from kg import release
 from kg.config import Settings
+from kg.release import directory
 from kg.web.app import create_app
 
 
 def serve(settings: Settings) -> None:
-    release.current(settings)          # NoRelease (exit 6, "run `kg build`") before binding the port
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                limit_concurrency=settings.max_connections, timeout_keep_alive=settings.keep_alive,
-                h11_max_incomplete_event_size=settings.max_url_bytes + 16 * 1024,
-                timeout_graceful_shutdown=max(settings.query_timeout, 1.0))
+    directory.current(settings)  # NoRelease (exit 6, "run `kg build`") before binding the port
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        limit_concurrency=settings.max_connections,
+        # uvicorn annotates these two as int; it hands them to asyncio (call_later, wait_for): floats work
+        timeout_keep_alive=settings.keep_alive,  # type: ignore[arg-type]
+        h11_max_incomplete_event_size=settings.max_url_bytes + 16 * 1024,
+        timeout_graceful_shutdown=max(settings.query_timeout, 1.0),  # type: ignore[arg-type]
+    )

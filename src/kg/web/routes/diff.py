@@ -16,11 +16,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from kg import diff as diffs
-from kg import release as releases
-from kg import versions
 from kg.errors import NoRelease
 from kg.formats import lookup
+from kg.release import diff as diffs
+from kg.release import directory as releases
+from kg.release import stamp
 from kg.web import representations as reps
 from kg.web.templating import page
 
@@ -34,9 +34,16 @@ def listing(settings) -> list[dict]:
     current = releases.current_path(settings)
     for rel in reversed(releases.all_releases(settings)):
         if rel.manifest.get("version") or rel.path.resolve() == current:
-            out.append({"id": rel.id, "version": rel.manifest.get("version"), "label": versions.label(rel),
-                        "created": rel.manifest.get("created"), "quads": rel.manifest.get("quads"),
-                        "current": rel.path.resolve() == current})
+            out.append(
+                {
+                    "id": rel.id,
+                    "version": rel.manifest.get("version"),
+                    "label": stamp.label(rel),
+                    "created": rel.manifest.get("created"),
+                    "quads": rel.manifest.get("quads"),
+                    "current": rel.path.resolve() == current,
+                }
+            )
     return out
 
 
@@ -54,9 +61,12 @@ def diff_page(request: Request, old: str = "", new: str = "current") -> Response
     if not old:
         if rep is reps.JSON:
             return JSONResponse({"releases": known}, headers={"Vary": "Accept"})
-        return page(request, "diff.html", {"title": "Changes between releases", "releases": known,
-                                           "old": "", "new": new, "changes": None},
-                    reps.alternates(request.url, (reps.JSON,), "releases"))
+        return page(
+            request,
+            "diff.html",
+            {"title": "Changes between releases", "releases": known, "old": "", "new": new, "changes": None},
+            reps.alternates(request.url, (reps.JSON,), "releases"),
+        )
     try:
         changes = diffs.diff(old, new, settings)
     except NoRelease as exc:
@@ -66,8 +76,18 @@ def diff_page(request: Request, old: str = "", new: str = "current") -> Response
     if rep is TURTLE:
         return Response(changes.turtle(), media_type=TURTLE.media_type, headers={"Vary": "Accept"})
     if rep is TEXT:
-        return Response("\n".join(changes.lines()) + "\n", media_type="text/plain; charset=utf-8",
-                        headers={"Vary": "Accept"})
-    return page(request, "diff.html", {"title": f"Changes from {changes.old_name} to {changes.new_name}",
-                                       "releases": known, "old": old, "new": new, "changes": changes},
-                reps.alternates(request.url, (reps.JSON, TURTLE, TEXT), "changes"))
+        return Response(
+            "\n".join(changes.lines()) + "\n", media_type="text/plain; charset=utf-8", headers={"Vary": "Accept"}
+        )
+    return page(
+        request,
+        "diff.html",
+        {
+            "title": f"Changes from {changes.old_name} to {changes.new_name}",
+            "releases": known,
+            "old": old,
+            "new": new,
+            "changes": changes,
+        },
+        reps.alternates(request.url, (reps.JSON, TURTLE, TEXT), "changes"),
+    )

@@ -26,8 +26,10 @@ def listing(request: Request) -> Response:
     release = request.app.state.release
     entries = files(request)
     if rep is reps.JSON:
-        return JSONResponse({"release": release.id, "version": release.manifest.get("version", release.id),
-                             "files": entries}, headers={"Vary": "Accept"})
+        return JSONResponse(
+            {"release": release.id, "version": release.manifest.get("version", release.id), "files": entries},
+            headers={"Vary": "Accept"},
+        )
     links = reps.alternates(request.url, (reps.JSON,), "dumps")
     return page(request, "dumps.html", {"title": "Dumps", "files": entries, "manifest": release.manifest}, links)
 
@@ -41,7 +43,8 @@ def download(request: Request, name: str) -> Response:
     headers = {"ETag": etag, "X-Checksum-SHA256": entry["sha256"], "Cache-Control": "public, max-age=3600"}
     if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
-    response = FileResponse(request.app.state.release.path / name, media_type=entry["media_type"],
-                            filename=name, headers=headers)
+    response = FileResponse(
+        request.app.state.release.path / name, media_type=entry["media_type"], filename=name, headers=headers
+    )
     response.headers["etag"] = etag
     return response

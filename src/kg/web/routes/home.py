@@ -9,11 +9,12 @@ from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from kg import queries, sparql
-from kg.web import representations as reps, tables
-from kg.web.routes.queries import job_of
-from kg.web.routes.sparql import base_iri
-from kg.web.templating import page, root
+from kg.sparql import execute, named
+from kg.web import representations as reps
+from kg.web import tables
+from kg.web.catalogue import job_of
+from kg.web.state import base_iri, describer, root
+from kg.web.templating import page
 
 router = APIRouter()
 SEARCH = "search"
@@ -23,35 +24,50 @@ WHERE { { ?m a airm:Mitigation } UNION { ?d a airm:SourceDocument } UNION { ?e a
 
 
 def counts(store) -> dict[str, int]:
-    row = next(iter(sparql.run(store, COUNTS)))
+    row = next(iter(execute.run(store, COUNTS)))
     return {name: int(row[name].value) for name in ("mitigations", "documents", "evidence")}
 
 
 async def search(request: Request, text: str) -> tuple[tables.Table, list]:
-    query = queries.get(request.app.state.queries, SEARCH)
+    query = named.get(request.app.state.queries, SEARCH)
     result = await request.app.state.querying.run(request, job_of(request, query, {"text": text}, None))
     table = tables.of_answer(result, base_iri(request), root(request))
-    named = URL(f"{root(request)}/queries/{SEARCH}?{urlencode({'text': text})}")
-    return table, reps.alternates(named, reps.RESULTS, SEARCH)
+    address = URL(f"{root(request)}/queries/{SEARCH}?{urlencode({'text': text})}")
+    return table, reps.alternates(address, reps.RESULTS, SEARCH)
 
 
 @router.api_route("/", methods=["GET", "HEAD"])
 async def home(request: Request, q: str = "") -> Response:
     table, links = await search(request, q) if q.strip() else (None, [])
-    context = {"title": "AI risk mitigations", "q": q, "table": table, "downloads": links,
-               "counts": request.app.state.counts, "queries": list(request.app.state.queries.values()),
-               **overview(request)}
+    context = {
+        "title": "AI risk mitigations",
+        "q": q,
+        "table": table,
+        "downloads": links,
+        "counts": request.app.state.counts,
+        "queries": list(request.app.state.queries.values()),
+        **overview(request),
+    }
     return page(request, "home.html", context, links)
 
 
 MATRIX = """SELECT ?s ?f (COUNT(DISTINCT ?m) AS ?n) WHERE {
   ?m a airm:Mitigation ; airm:lifecycleStage ?s ; airm:airmFunction ?f } GROUP BY ?s ?f"""
 TAXONOMIES = ("vocab/mitigation-taxonomy", "vocab/mit-v1-mitigation-taxonomy")
-LISTED = (("mitigation/", "Mitigations"), ("document/", "Source documents"), ("person/", "Persons"),
-          ("organization/", "Organisations"), ("risk/", "Risks named by documents"), ("dataset/", "Source datasets"),
-          ("agent/", "Agents"), ("evidence/", "Evidence quotes"), ("classification/", "Classifications"),
-          ("vocab/", "Vocabularies (concept schemes)"), ("ontology", "The ontology (documentation)"),
-          ("shapes", "The SHACL shapes"))
+LISTED = (
+    ("mitigation/", "Mitigations"),
+    ("document/", "Source documents"),
+    ("person/", "Persons"),
+    ("organization/", "Organisations"),
+    ("risk/", "Risks named by documents"),
+    ("dataset/", "Source datasets"),
+    ("agent/", "Agents"),
+    ("evidence/", "Evidence quotes"),
+    ("classification/", "Classifications"),
+    ("vocab/", "Vocabularies (concept schemes)"),
+    ("ontology", "The ontology (documentation)"),
+    ("shapes", "The SHACL shapes"),
+)
 
 
 def matrix(d) -> dict:
@@ -59,7 +75,7 @@ def matrix(d) -> dict:
     base = d.base
     stages = [n for top in d.tree(base + "vocab/lifecycle-stage") for n in top.walk()]
     functions = [n for top in d.tree(base + "vocab/airm-function") for n in top.walk()]
-    cells = {(r["s"].value, r["f"].value): int(r["n"].value) for r in sparql.run(d.store, MATRIX)}
+    cells = {(r["s"].value, r["f"].value): int(r["n"].value) for r in execute.run(d.store, MATRIX)}
     top = max(cells.values(), default=0)
     return {"stages": stages, "functions": functions, "cells": cells, "max": top}
 
@@ -68,11 +84,12 @@ def overview(request: Request) -> dict:
     """What the home page shows besides search: counts per category, the matrix, every listing."""
     cached = getattr(request.app.state, "overview", None)
     if cached is None or cached[0] is not request.app.state.store:
-        from kg.web.routes.resources import describer
         d = describer(request)
         taxonomies = [{"scheme": d.iri_term(d.base + t), "top": d.tree(d.base + t)} for t in TAXONOMIES]
-        cached = (request.app.state.store, {"taxonomies": taxonomies, "matrix": matrix(d), "listed": LISTED,
-                                             "schemes": d.schemes()})
+        cached = (
+            request.app.state.store,
+            {"taxonomies": taxonomies, "matrix": matrix(d), "listed": LISTED, "schemes": d.schemes()},
+        )
         request.app.state.overview = cached
     return cached[1]
 
@@ -82,10 +99,22 @@ def health(request: Request) -> Response:
     state = request.app.state
     querying = state.querying
     engine = querying.engine
-    body = {"status": "ok", "release": state.release.id, "triples": state.release.manifest.get("quads"),
-            "cache": {"entries": len(querying.cache.entries), "bytes": querying.cache.size,
-                      "hits": querying.cache.hits, "misses": querying.cache.misses}}
+    body = {
+        "status": "ok",
+        "release": state.release.id,
+        "triples": state.release.manifest.get("quads"),
+        "cache": {
+            "entries": len(querying.cache.entries),
+            "bytes": querying.cache.size,
+            "hits": querying.cache.hits,
+            "misses": querying.cache.misses,
+        },
+    }
     if hasattr(engine, "workers"):
-        body["workers"] = {"running": len(engine.workers), "idle": engine.idle.qsize() if engine.idle else 0,
-                           "waiting": engine.waiting, "replaced": engine.replaced}
+        body["workers"] = {
+            "running": len(engine.workers),
+            "idle": engine.idle.qsize() if engine.idle else 0,
+            "waiting": engine.waiting,
+            "replaced": engine.replaced,
+        }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -12,7 +12,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kg.web.routes.queries import named
+from kg.web import catalogue
 
 router = APIRouter()
 QUERY = "align-mapping-sets"
@@ -20,4 +20,4 @@ QUERY = "align-mapping-sets"
 
 @router.api_route("/mappings", methods=["GET", "HEAD"])
 async def mapping_sets(request: Request) -> Response:
-    return await named(request, QUERY)
+    return await catalogue.answer(request, QUERY)

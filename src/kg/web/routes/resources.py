@@ -11,6 +11,7 @@ resources under that path. Registered last: every other route wins.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import pyoxigraph as ox
 from fastapi import APIRouter
@@ -19,12 +20,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kg.describe import Describer, Resource
+from kg.errors import NotAcceptable
 from kg.namespaces import PREFIXES
-from kg.web import errors, representations as reps
+from kg.web import documentation, errors
+from kg.web import representations as reps
 from kg.web.errors import confined
 from kg.web.querying import ResultCache
-from kg.web.routes.sparql import base_iri
-from kg.web.templating import page, root
+from kg.web.state import describer, root
+from kg.web.templating import page
 
 router = APIRouter()
 OFFERS = (reps.HTML, *reps.GRAPH)
@@ -42,42 +45,46 @@ LISTINGS = {
     "evidence": ("#EvidenceQuote", "Evidence quotes"),
     "classification": ("#Classification", "Classifications"),
 }
-TEMPLATES = {"mitigation": "mitigation.html", "document": "document.html", "person": "person.html",
-             "organization": "person.html", "agent": "person.html", "scheme": "taxonomy.html"}
+TEMPLATES = {
+    "mitigation": "mitigation.html",
+    "document": "document.html",
+    "person": "person.html",
+    "organization": "person.html",
+    "agent": "person.html",
+    "scheme": "taxonomy.html",
+}
 CONCEPT_TEMPLATE = "concept.html"
-
-
-def describer(request: Request) -> Describer:
-    """The app's Describer for the store in service (made on first use, kept with the store)."""
-    state = request.app.state
-    current = getattr(state, "describer", None)
-    if current is None or current.store is not state.store:
-        current = state.describer = Describer(state.store, base_iri(request), root(request))
-    return current
 
 
 @dataclass(frozen=True)
 class Target:
-    path: str            # the path without suffix, e.g. "mitigation/x"
+    path: str  # the path without suffix, e.g. "mitigation/x"
     iri: str
-    kind: str            # "resource", "ontology", "shapes" or "listing"
-    rep: reps.Representation | None     # chosen by a suffix
+    kind: str  # "resource", "ontology", "shapes" or "listing"
+    rep: reps.Representation | None  # chosen by a suffix
 
 
 def etag(request: Request, rep: reps.Representation) -> str:
     return f'"{request.app.state.release.id}-{rep.suffix}"'
 
 
-def links(request: Request, path: str, current: reps.Representation | None = None,
-          offers=OFFERS) -> list[reps.Alternate]:
+def links(
+    request: Request, path: str, current: reps.Representation | None = None, offers=OFFERS
+) -> list[reps.Alternate]:
     stem = path.rstrip("/").rsplit("/", 1)[-1] or "index"
-    return [reps.Alternate(rep, f"{root(request)}/{path}.{rep.suffix}", f"{stem}.{rep.suffix}")
-            for rep in offers if rep is not current]
+    return [
+        reps.Alternate(rep, f"{root(request)}/{path}.{rep.suffix}", f"{stem}.{rep.suffix}")
+        for rep in offers
+        if rep is not current
+    ]
 
 
 def headers_for(request: Request, target: Target, rep: reps.Representation) -> dict[str, str]:
-    headers = {"Vary": "Accept", "ETag": etag(request, rep),
-               "Content-Location": f"{root(request)}/{target.path}.{rep.suffix}"}
+    headers = {
+        "Vary": "Accept",
+        "ETag": etag(request, rep),
+        "Content-Location": f"{root(request)}/{target.path}.{rep.suffix}",
+    }
     link = reps.link_header(links(request, target.path, rep))
     if link:
         headers["Link"] = link
@@ -94,13 +101,15 @@ def not_modified(request: Request, headers: dict[str, str]) -> Response | None:
 
 def ontology_iris(d: Describer) -> set[str]:
     iris = {d.base + "ontology"}
-    iris.update(o.value for o in d.objects(ox.NamedNode(d.base + "ontology"), "http://www.w3.org/2002/07/owl#versionIRI"))
+    iris.update(
+        o.value for o in d.objects(ox.NamedNode(d.base + "ontology"), "http://www.w3.org/2002/07/owl#versionIRI")
+    )
     return iris
 
 
 def resolve(request: Request, path: str) -> Target | None:
     d = describer(request)
-    candidates = [(path, None)]
+    candidates: list[tuple[str, reps.Representation | None]] = [(path, None)]
     stem, dot, suffix = path.rpartition(".")
     if dot and suffix in BY_SUFFIX and "/" not in suffix:
         candidates.append((stem, BY_SUFFIX[suffix]))
@@ -125,39 +134,45 @@ def not_found(request: Request, path: str) -> Response:
     if request.method == "HEAD" or not errors.wants_html(request):
         raise HTTPException(404, detail)
     body = errors.problem(404, detail)["error"]
-    context = {"title": "Not found", "error": body, "iri": iri,
-               "listing": section if section in LISTINGS else "",
-               "listing_title": LISTINGS.get(section, ("", ""))[1]}
+    context = {
+        "title": "Not found",
+        "error": body,
+        "iri": iri,
+        "listing": section if section in LISTINGS else "",
+        "listing_title": LISTINGS.get(section, ("", ""))[1],
+    }
     return page(request, "not_found.html", context, status=404, headers={"Vary": "Accept"})
 
 
 def serialize(triples: list[ox.Triple], rep: reps.Representation, base: str) -> bytes:
     prefixes = None if rep.name in NO_PREFIXES else rebased_prefixes(base)
-    return ox.serialize(triples, format=rep.format.oxigraph, prefixes=prefixes)
+    return cast(bytes, ox.serialize(triples, format=rep.entry.rdf_format, prefixes=prefixes))  # no output: bytes
 
 
 def rebased_prefixes(base: str) -> dict[str, str]:
     default = PREFIXES["kg"]
-    return {k: (base + v[len(default):] if v.startswith(default) else v) for k, v in PREFIXES.items()}
+    return {k: (base + v[len(default) :] if v.startswith(default) else v) for k, v in PREFIXES.items()}
 
 
 def rdf_response(request: Request, triples: list[ox.Triple], target: Target, rep: reps.Representation) -> Response:
     headers = headers_for(request, target, rep)
-    return not_modified(request, headers) or Response(serialize(triples, rep, describer(request).base),
-                                                      media_type=rep.media_type, headers=headers)
+    return not_modified(request, headers) or Response(
+        serialize(triples, rep, describer(request).base), media_type=rep.media_type, headers=headers
+    )
 
 
 def html_response(request: Request, template: str, context: dict, target: Target) -> Response:
     headers = headers_for(request, target, reps.HTML)
-    headers.pop("Link", None)          # page() writes Link from the same alternates
-    return not_modified(request, headers) or page(request, template, context, links(request, target.path, reps.HTML),
-                                                  headers=headers)
+    headers.pop("Link", None)  # page() writes Link from the same alternates
+    return not_modified(request, headers) or page(
+        request, template, context, links(request, target.path, reps.HTML), headers=headers
+    )
 
 
 def choose(request: Request, target: Target, offers=OFFERS) -> reps.Representation:
     if target.rep is not None:
         if target.rep not in offers:
-            raise errors.NotAcceptable(f"{target.path} has no .{target.rep.suffix} representation")
+            raise NotAcceptable(f"{target.path} has no .{target.rep.suffix} representation")
         return target.rep
     return reps.choose(offers, request.headers.get("accept"))
 
@@ -165,8 +180,13 @@ def choose(request: Request, target: Target, offers=OFFERS) -> reps.Representati
 def resource_page(request: Request, target: Target, resource: Resource) -> Response:
     template = TEMPLATES.get(resource.kind, CONCEPT_TEMPLATE if "tree" in resource.extras else "resource.html")
     d = describer(request)
-    context = {"title": resource.label, "r": resource, "path": target.path,
-               "describe_query": f"DESCRIBE <{resource.iri}>", "base": d.base}
+    context = {
+        "title": resource.label,
+        "r": resource,
+        "path": target.path,
+        "describe_query": f"DESCRIBE <{resource.iri}>",
+        "base": d.base,
+    }
     return html_response(request, template, context, target)
 
 
@@ -179,26 +199,27 @@ def listing(request: Request, target: Target) -> Response:
     items = [t for t in d.instances(cls) if t.value.startswith(prefix)]
     rep = choose(request, target, (reps.HTML,))
     headers = {"Vary": "Accept", "ETag": etag(request, rep)}
-    return not_modified(request, headers) or page(request, "listing.html", {
-        "title": title, "items": items, "section": section}, headers=headers)
+    return not_modified(request, headers) or page(
+        request, "listing.html", {"title": title, "items": items, "section": section}, headers=headers
+    )
 
 
 @dataclass(frozen=True)
 class Rendered:
     body: bytes
-    media_type: str
+    media_type: str | None
     headers: dict
 
 
 PAGE_CACHE_BYTES = 64 * 1024 * 1024
 
 
-def rendered_pages(request: Request) -> ResultCache:
+def rendered_pages(request: Request) -> ResultCache[Rendered]:
     """Pages and RDF documents already rendered from the store in service (dropped with it)."""
     state = request.app.state
     cached = getattr(state, "rendered", None)
     if cached is None or cached[0] is not state.store:
-        cached = state.rendered = (state.store, ResultCache(PAGE_CACHE_BYTES))
+        cached = state.rendered = (state.store, ResultCache[Rendered](PAGE_CACHE_BYTES))
     return cached[1]
 
 
@@ -219,8 +240,9 @@ def dereference(request: Request, path: str) -> Response:
     response = render(request, target)
     if response.status_code == 200:
         headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
-        cache.put(key, Rendered(bytes(response.body), response.media_type or response.headers.get("content-type"),
-                                headers))
+        cache.put(
+            key, Rendered(bytes(response.body), response.media_type or response.headers.get("content-type"), headers)
+        )
     return response
 
 
@@ -228,18 +250,19 @@ def render(request: Request, target: Target) -> Response:
     if target.kind == "listing":
         return listing(request, target)
     if target.kind in ("ontology", "shapes"):
-        from kg.web.routes import ontology
         rep = choose(request, target)
-        document = ontology.document(request, describer(request), target.kind)
+        document = documentation.document(request, describer(request), target.kind)
         if rep is reps.HTML:
             return html_response(request, "ontology.html", document.context(), target)
         return rdf_response(request, document.triples, target, rep)
     rep = choose(request, target)
     d = describer(request)
     resource = d.describe(target.iri, extras=rep is reps.HTML)
+    if resource is None:  # not mentioned after all (resolve() found it mentioned: a guard)
+        return not_found(request, target.path)
     if rep is not reps.HTML:
         triples = resource.triples
-        if resource.kind == "scheme":            # a scheme's document is its whole vocabulary
+        if resource.kind == "scheme":  # a scheme's document is its whole vocabulary
             triples = list(dict.fromkeys(triples + vocabulary(d, target.iri)))
         return rdf_response(request, triples, target, rep)
     return resource_page(request, target, resource)
@@ -249,6 +272,7 @@ def vocabulary(d: Describer, scheme: str) -> list[ox.Triple]:
     node = ox.NamedNode(scheme)
     kind = ox.NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme")
     for quad in d.store.quads_for_pattern(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), kind):
-        if quad.graph_name != ox.DefaultGraph() and not quad.graph_name.value.endswith("/inferred"):
-            return d.graph(quad.graph_name.value)
+        name = quad.graph_name
+        if not isinstance(name, ox.DefaultGraph) and not name.value.endswith("/inferred"):
+            return d.graph(name.value)
     return []

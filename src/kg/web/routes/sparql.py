@@ -10,34 +10,24 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter
-from starlette.datastructures import MultiDict
+from starlette.datastructures import ImmutableMultiDict, MultiDict
 from starlette.requests import Request
 from starlette.responses import Response
 
-from kg import gate, sparql
-from kg.engine import Answer
-from kg.errors import QueryError
-from kg.namespaces import DEFAULT_BASE, sparql_prologue
-from kg.web import description, openapi, representations as reps, tables
-from kg.web.errors import UPDATE_REFUSED, MethodNotAllowed, UnsupportedMediaType, UpdateForbidden
-from kg.web.templating import page, root
+from kg.errors import MethodNotAllowed, QueryError, UnsupportedMediaType, UpdateForbidden
+from kg.sparql import gate, syntax
+from kg.sparql.engine import Answer
+from kg.web import openapi, service_description, tables
+from kg.web import representations as reps
+from kg.web.editor import editor_context
+from kg.web.state import base_iri, root
+from kg.web.templating import page
 
 router = APIRouter()
 ALLOW = "GET, HEAD, POST, OPTIONS"
 FORM = "application/x-www-form-urlencoded"
 QUERY = "application/sparql-query"
 UPDATE = "application/sparql-update"
-EXAMPLE = """SELECT ?mitigation ?label ?code ?category
-WHERE {
-  ?mitigation a airm:Mitigation ;
-    rdfs:label ?label ;
-    airm:mitigationCategory ?concept .
-  ?concept skos:notation ?code ;
-    skos:prefLabel ?category .
-}
-ORDER BY ?code ?label
-LIMIT 50
-"""
 
 
 @router.api_route("/sparql", methods=["GET", "HEAD"], openapi_extra=openapi.SPARQL_GET)
@@ -57,8 +47,9 @@ def options() -> Response:
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
 def not_allowed(request: Request) -> Response:
-    raise MethodNotAllowed(f"{request.method} is not part of the SPARQL Protocol's query operation; "
-                           f"send queries with GET or POST", ALLOW)
+    raise MethodNotAllowed(
+        f"{request.method} is not part of the SPARQL Protocol's query operation; send queries with GET or POST", ALLOW
+    )
 
 
 async def post_params(request: Request) -> MultiDict:
@@ -66,7 +57,7 @@ async def post_params(request: Request) -> MultiDict:
     media, _, options = request.headers.get("content-type", "").partition(";")
     media = media.strip().lower()
     if media == UPDATE:
-        raise UpdateForbidden(UPDATE_REFUSED)
+        raise UpdateForbidden()
     if media == FORM:
         form = await request.form()
         return MultiDict([*request.query_params.multi_items(), *form.multi_items()])
@@ -100,39 +91,42 @@ def graph_names(values: list[str], parameter: str) -> list[str]:
 
 
 def checked(request: Request, text: str) -> str:
-    """The query text after the gate (kg.gate): refused when empty or too large, nested or long (400),
+    """The query text after the gate (kg.sparql.gate): refused when empty or too large, nested or long (400),
     federated (400) or an update (403). Returns the text as SPARQL reads it (`\\u` escapes applied)."""
     if not text.strip():
         raise QueryError("the query is empty")
     plain = gate.unescape(text)
-    if sparql.is_update(plain):
-        raise UpdateForbidden(UPDATE_REFUSED)
+    if syntax.is_update(plain):
+        raise UpdateForbidden()
     request.app.state.querying.check(request, text)
     return plain
 
 
-async def answer(request: Request, params: MultiDict, post: bool) -> Response:
+async def answer(request: Request, params: ImmutableMultiDict, post: bool) -> Response:
     """Run the one query of the request through the querying service and send its answer whole."""
     if params.getlist("update"):
-        raise UpdateForbidden(UPDATE_REFUSED)
+        raise UpdateForbidden()
     texts = params.getlist("query")
     if not texts:
         if post:
-            raise QueryError("no query given: send the query as the `query` form field or as an "
-                             f"{QUERY} body")
-        return describe(request, params)
+            raise QueryError(f"no query given: send the query as the `query` form field or as an {QUERY} body")
+        return page_or_description(request, params)
     if len(texts) > 1:
         raise QueryError(f"give one query, not {len(texts)}")
     text = request.state.sparql_query = texts[0]
-    form = sparql.query_form(checked(request, text))
+    form = syntax.query_form(checked(request, text))
     offers = reps.for_form(form or "SELECT")
     rep = reps.choose((*offers, reps.HTML), request.headers.get("accept"), params.getlist("format"))
     graph = offers is reps.GRAPH
     querying = request.app.state.querying
-    job = querying.job(text, request, format="json" if graph or rep is reps.HTML else rep.name,
-                       graph_format="ntriples" if not graph or rep is reps.HTML else rep.name,
-                       default_graphs=tuple(graph_names(params.getlist("default-graph-uri"), "default-graph-uri")),
-                       named_graphs=tuple(graph_names(params.getlist("named-graph-uri"), "named-graph-uri")))
+    job = querying.job(
+        text,
+        request,
+        format="json" if graph or rep is reps.HTML else rep.name,
+        graph_format="ntriples" if not graph or rep is reps.HTML else rep.name,
+        default_graphs=tuple(graph_names(params.getlist("default-graph-uri"), "default-graph-uri")),
+        named_graphs=tuple(graph_names(params.getlist("named-graph-uri"), "named-graph-uri")),
+    )
     started = time.perf_counter()
     result = await querying.run(request, job)
     if rep is reps.HTML:
@@ -140,40 +134,35 @@ async def answer(request: Request, params: MultiDict, post: bool) -> Response:
     return reps.answer_response(request, result)
 
 
-def describe(request: Request, params: MultiDict) -> Response:
+def page_or_description(request: Request, params: ImmutableMultiDict) -> Response:
     """GET /sparql without a query: the query page for browsers, else the service description."""
     rep = reps.choose((*reps.GRAPH, reps.HTML), request.headers.get("accept"), params.getlist("format"))
     if rep is reps.HTML:
-        return page(request, "sparql.html", editor_context(request, None),
-                    reps.alternates(request.url, reps.GRAPH, "service-description"))
+        return page(
+            request,
+            "sparql.html",
+            editor_context(request, None),
+            reps.alternates(request.url, reps.GRAPH, "service-description"),
+        )
     state = request.app.state
     endpoint = str(request.url.replace(query=""))
-    triples = description.service(endpoint, state.graph_sizes, state.release.id)
-    return Response(description.serialize(triples, rep.format), media_type=rep.media_type,
-                    headers={"Vary": "Accept"})
+    triples = service_description.service(endpoint, state.graph_sizes, state.release.id)
+    return Response(
+        service_description.serialize(triples, rep.entry), media_type=rep.media_type, headers={"Vary": "Accept"}
+    )
 
 
-def editor_context(request: Request, query: str | None) -> dict:
-    """What the query page needs: the text in the editor, the examples, the named graphs."""
-    state = request.app.state
-    examples = [{"name": q.name, "title": q.title, "description": q.description, "text": q.standalone()}
-                for q in getattr(state, "queries", {}).values()]
-    return {"title": "SPARQL query", "query": query if query is not None else sparql_prologue() + "\n" + EXAMPLE,
-            "examples": examples, "graphs": getattr(state, "graph_sizes", {}), "table": None,
-            "formats": [*reps.RESULTS, *reps.GRAPH]}
-
-
-def base_iri(request: Request) -> str:
-    return request.app.state.release.manifest.get("base_iri", DEFAULT_BASE)
-
-
-def results_page(request: Request, params: MultiDict, result: Answer, started: float) -> Response:
+def results_page(request: Request, params: ImmutableMultiDict, result: Answer, started: float) -> Response:
     """The query page with the editor, the results as a table, and downloads in every format."""
     text = params["query"]
     table = tables.of_answer(result, base_iri(request), root(request))
     kept = [(k, v) for k, v in params.multi_items() if k in ("query", "default-graph-uri", "named-graph-uri")]
     offers = reps.GRAPH if result.kind == "graph" else reps.RESULTS
     links = reps.alternates(request.url.replace(query=urlencode(kept)), offers)
-    context = {**editor_context(request, text), "table": table, "downloads": links,
-               "elapsed": time.perf_counter() - started}
+    context = {
+        **editor_context(request, text),
+        "table": table,
+        "downloads": links,
+        "elapsed": time.perf_counter() - started,
+    }
     return page(request, "sparql.html", context, links)

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from kg.web import representations as reps
 from kg.web.errors import confined
+from kg.web.state import describer
 from kg.web.templating import page
 
 router = APIRouter()
@@ -17,7 +18,6 @@ router = APIRouter()
 @router.api_route("/vocab/", methods=["GET", "HEAD"])
 @confined
 def schemes(request: Request) -> Response:
-    from kg.web.routes.resources import describer
     d = describer(request)
     reps.choose((reps.HTML,), request.headers.get("accept"))
     entries = []

@@ -1,0 +1,51 @@
+"""Minting the IRIs of AIRM-KG's instances (docs/model.md, "Instance IRIs"): slugs, and the IRI of
+each kind of record, shared by the generators (`kg generate`) and the curation commands (`kg import`)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rdflib import URIRef
+
+from kg.namespaces import KG
+
+# Letters NFKD does not decompose into an ASCII base letter.
+_ASCII_FOLD = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "ł": "l", "Ł": "L", "đ": "d"})
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII; every run of anything else becomes one '-' (docs/model.md)."""
+    folded = unicodedata.normalize("NFKD", text.translate(_ASCII_FOLD))
+    ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+
+
+def mitigation_iri(local_id: str) -> URIRef:
+    """`kg:mitigation/{id}`: the record's identifier kept as its local name."""
+    return KG[f"mitigation/{local_id}"]
+
+
+def evidence_iri(local_id: str) -> URIRef:
+    """`kg:evidence/{mitigation id}`."""
+    return KG[f"evidence/{local_id}"]
+
+
+def classification_iri(local_id: str, method: str) -> URIRef:
+    """`kg:classification/{mitigation id}/{method}`."""
+    return KG[f"classification/{local_id}/{method}"]
+
+
+def person_iri(family: str, given: str | None = None) -> URIRef:
+    """`kg:person/{family}-{given}` (ASCII slug); `kg:person/{family}` for a family name alone."""
+    return KG["person/" + slug(f"{family} {given or ''}")]
+
+
+def organization_iri(name: str) -> URIRef:
+    """`kg:organization/{slug}`."""
+    return KG["organization/" + slug(name)]
+
+
+def document_iri(source_id: str) -> URIRef:
+    """`kg:document/{id}`: the source id without its "doc-" prefix, spaces as '-' (dots kept)."""
+    return KG["document/" + source_id.removeprefix("doc-").replace(" ", "-")]

@@ -1,0 +1,110 @@
+"""Writing the records of the graph as docs/model.md shapes them: mitigations with their evidence and
+classifications, persons, organisations and author lists (shared by `kg generate` and `kg import`)."""
+
+from __future__ import annotations
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, VOID
+from rdflib.term import Node
+
+from kg.errors import InputError
+from kg.iris import classification_iri, evidence_iri, mitigation_iri, organization_iri, person_iri
+from kg.namespaces import AIRM, BIBO, CMETHOD, bind_all
+
+CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+
+def new_graph() -> Graph:
+    g = Graph()
+    bind_all(g)
+    return g
+
+
+def en(text: str) -> Literal:
+    return Literal(text, lang="en")
+
+
+def add_mitigation(g: Graph, local_id: str, doc: URIRef, dataset: URIRef, name: str | None = None) -> URIRef:
+    """`kg:mitigation/{id}` from `doc`; no rdfs:label when the source shows no name."""
+    m = mitigation_iri(local_id)
+    g.add((m, RDF.type, AIRM.Mitigation))
+    if name is not None:
+        g.add((m, RDFS.label, Literal(name)))
+    g.add((m, AIRM.sourceDocument, doc))
+    g.add((doc, AIRM.documentMitigation, m))
+    g.add((m, VOID.inDataset, dataset))
+    return m
+
+
+def add_evidence(g: Graph, m: URIRef, local_id: str, text: str, doc: URIRef, dataset: URIRef) -> URIRef:
+    """`kg:evidence/{id}`: the quote, verbatim, linked both ways to its mitigation."""
+    e = evidence_iri(local_id)
+    g.add((e, RDF.type, AIRM.EvidenceQuote))
+    g.add((e, AIRM.quoteText, Literal(text)))
+    g.add((e, AIRM.quotedFrom, doc))
+    g.add((e, AIRM.evidenceFor, m))
+    g.add((m, AIRM.hasEvidence, e))
+    g.add((e, VOID.inDataset, dataset))
+    return e
+
+
+def add_classification(
+    g: Graph, m: URIRef, local_id: str, method: str, category: URIRef, agent: URIRef, dataset: URIRef
+) -> URIRef:
+    """`kg:classification/{id}/{method}`, linked both ways; also sets the mitigation's effective
+    category (every source so far has one classification per record, so it is the effective one)."""
+    c = classification_iri(local_id, method)
+    g.add((c, RDF.type, AIRM.Classification))
+    g.add((c, AIRM.classifies, m))
+    g.add((m, AIRM.hasClassification, c))
+    g.add((c, AIRM.category, category))
+    g.add((c, AIRM.classificationMethod, CMETHOD[method]))
+    g.add((c, PROV.wasAttributedTo, agent))
+    g.add((c, VOID.inDataset, dataset))
+    g.add((m, AIRM.mitigationCategory, category))
+    return c
+
+
+def add_person(g: Graph, dataset: URIRef, family: str, given: str | None = None) -> URIRef:
+    """`kg:person/{family}-{given}`. A person known by family name only is `kg:person/{family}`, with
+    no foaf:givenName, and the family name as foaf:name and label."""
+    iri = person_iri(family, given)
+    name = f"{given} {family}" if given else family
+    _check_same_person(g, iri, name)
+    g.add((iri, RDF.type, FOAF.Person))
+    g.add((iri, FOAF.familyName, Literal(family)))
+    if given:
+        g.add((iri, FOAF.givenName, Literal(given)))
+    g.add((iri, FOAF.name, Literal(name)))
+    g.add((iri, RDFS.label, Literal(name)))
+    g.add((iri, VOID.inDataset, dataset))
+    return iri
+
+
+def _check_same_person(g: Graph, iri: URIRef, name: str) -> None:
+    """Two spellings that slug alike would silently merge two names into one resource."""
+    known = g.value(iri, FOAF.name)
+    if known is not None and str(known) != name:
+        raise InputError(f"{iri}: the names {str(known)!r} and {name!r} give the same person IRI")
+
+
+def add_organization(g: Graph, dataset: URIRef, name: str) -> URIRef:
+    iri = organization_iri(name)
+    g.add((iri, RDF.type, FOAF.Organization))
+    g.add((iri, FOAF.name, Literal(name)))
+    g.add((iri, RDFS.label, Literal(name)))
+    g.add((iri, VOID.inDataset, dataset))
+    return iri
+
+
+def add_authors(g: Graph, doc: URIRef, agents: list[URIRef]) -> None:
+    """`bibo:authorList` (an rdf:List, in order) and `dcterms:creator` for each author."""
+    if not agents:
+        return
+    head = BNode()
+    members: list[Node] = [*agents]  # rdflib's Collection asks for a list of Node (list is invariant)
+    Collection(g, head, members)
+    g.add((doc, BIBO.authorList, head))
+    for agent in agents:
+        g.add((doc, DCTERMS.creator, agent))

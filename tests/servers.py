@@ -1,0 +1,72 @@
+"""Starting the real server in tests: `kg serve` (uvicorn) in a subprocess on a free port of 127.0.0.1
+over a built release, waited for until `/-/health` answers, and stopped (SIGTERM, then SIGKILL).
+The session's server fixture (`server`) is in tests/web/conftest.py."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}: {log.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "/-/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer on {url} within {seconds} s")
+
+
+def stop(process: subprocess.Popen, seconds: float = 10) -> None:
+    """Stop a server the tests started: SIGTERM, then SIGKILL if it is still there after `seconds`."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def running_server(root, build_dir, log, **settings):
+    """`kg serve` in a subprocess on a free port of 127.0.0.1 over `build_dir`; yields its base URL.
+    Keyword arguments are further settings by environment variable (`KG_QUERY_TIMEOUT="2"`)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "KG_ROOT": str(root),
+        "KG_BUILD_DIR": str(build_dir),
+        "KG_HOST": "127.0.0.1",
+        "KG_PORT": str(port),
+        **settings,
+    }
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kg.cli", "serve"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process, log)
+        yield url
+    finally:
+        stop(process)
