@@ -48,6 +48,8 @@ class Namespaces:
     semapv: str = "https://w3id.org/semapv/vocab/"
     sssom: str = "https://w3id.org/sssom/"
     pav: str = "http://purl.org/pav/"
+    adms: str = "http://www.w3.org/ns/adms#"
+    admsstatus: str = "http://purl.org/adms/status/"
     cs: str = "http://purl.org/vocab/changeset/schema#"
     formats: str = "http://www.w3.org/ns/formats/"
 
