@@ -17,10 +17,10 @@ from starlette.staticfiles import StaticFiles
 from kg.config import Settings, from_env
 from kg.release import directory
 from kg.sparql import execute, named, workers
+from kg.sparql.querying import Querying
 from kg.version import __version__
 from kg.web import errors, openapi
 from kg.web.middleware import FollowReleases, RequestLimits
-from kg.web.querying import Querying
 from kg.web.routes import diff, dumps, home, mappings, resources, sparql, taxonomy, void
 from kg.web.routes import queries as named_queries
 
