@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from kg.config import Settings
-from kg.errors import Busy, KGError, NoRelease, OverBudget, QueryError, QueryTimeout
-from kg.sparql import gate
+from kg.errors import Busy, KGError, NoRelease, OverBudget, QueryError, QueryTimeout, UpdateForbidden
+from kg.sparql import gate, syntax
 from kg.sparql.engine import Answer, Engine, Job
 from kg.sparql.gate import Limits
 
@@ -224,6 +224,18 @@ class Querying:
         except KGError:
             self.budgets.spend(client, 0.0, failed=True)
             raise
+
+    def admit(self, client: str, text: str) -> str:
+        """A query's text before it becomes a job: refused when empty, an update (403), or by the gate
+        (too large, nested or long, SERVICE: 400). Returns the text as SPARQL reads it (`\\u` escapes
+        applied)."""
+        if not text.strip():
+            raise QueryError("the query is empty")
+        plain = gate.unescape(text)
+        if syntax.is_update(plain):
+            raise UpdateForbidden()
+        self.check(client, text)
+        return plain
 
     async def run(self, client: str, job: Job) -> tuple[Answer, bool]:
         """The answer to `job` for `client`, and whether it came from the cache."""

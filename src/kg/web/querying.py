@@ -25,6 +25,11 @@ def check(request: Request, text: str) -> None:
     of(request).check(client(request), text)
 
 
+def admit(request: Request, text: str) -> str:
+    """A query's text through `Querying.admit` (empty, update, the gate), counted against the client."""
+    return of(request).admit(client(request), text)
+
+
 def job(request: Request, query: str, **fields) -> Job:
     """A job with the service's caps and the deadline the request asks for (`timeout=`), never more."""
     return of(request).job(query, request.query_params.get("timeout"), **fields)

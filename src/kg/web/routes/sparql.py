@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kg.errors import MethodNotAllowed, QueryError, UnsupportedMediaType, UpdateForbidden
-from kg.sparql import gate, syntax
+from kg.sparql import syntax
 from kg.sparql.engine import Answer
 from kg.web import openapi, querying, service_description, tables
 from kg.web import representations as reps
@@ -91,15 +91,9 @@ def graph_names(values: list[str], parameter: str) -> list[str]:
 
 
 def checked(request: Request, text: str) -> str:
-    """The query text after the gate (kg.sparql.gate): refused when empty or too large, nested or long (400),
-    federated (400) or an update (403). Returns the text as SPARQL reads it (`\\u` escapes applied)."""
-    if not text.strip():
-        raise QueryError("the query is empty")
-    plain = gate.unescape(text)
-    if syntax.is_update(plain):
-        raise UpdateForbidden()
-    querying.check(request, text)
-    return plain
+    """The query text after the gate (`Querying.admit`): refused when empty or too large, nested or long
+    (400), federated (400) or an update (403). Returns the text as SPARQL reads it (`\\u` escapes applied)."""
+    return querying.admit(request, text)
 
 
 async def answer(request: Request, params: ImmutableMultiDict, post: bool) -> Response:
