@@ -122,13 +122,7 @@ def turtle_subjects(text: str, pattern: str) -> set[str]:
     """The subjects of `?s PATTERN` in a Turtle document."""
     graph = ox.Store()
     graph.load(text.encode(), format=ox.RdfFormat.TURTLE)
-    return {row[0].value for row in select_rows(graph, f"SELECT ?s WHERE {{ ?s {pattern} }}")}
-
-
-def select_rows(graph: ox.Store, query: str):
-    from kg.namespaces import PREFIXES
-
-    return list(graph.query(query, prefixes=dict(PREFIXES)))
+    return {row["s"] for row in select(graph, f"SELECT ?s WHERE {{ ?s {pattern} }}") if row["s"]}
 
 
 def values(store, query: str, var: str) -> list[str | None]:
@@ -329,7 +323,7 @@ def test_hostile_queries_are_refused_like_on_sparql(mcp, name, query, says):
 
 def test_wrong_types_are_refused_and_the_server_keeps_answering(mcp):
     async def scenario(s: ClientSession):
-        calls = [
+        calls: list[tuple[str, dict[str, Any]]] = [
             ("get_mitigation", {"id": 5}),
             ("get_mitigation", {}),
             ("sparql", {"query": ["SELECT"]}),
