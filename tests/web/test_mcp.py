@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -380,3 +381,37 @@ def test_budget_is_shared_with_sparql_per_client(mcp_server, built_settings):
         assert response.status_code == 400
     assert "failing queries" in error_text(mcp.call("sparql", {"query": COUNT}))
     assert structured(Connection("http", built_settings, mcp_server).call("sparql", {"query": COUNT}))["count"] == 1
+
+
+# --- kg mcp on the current release ---------------------------------------------------------------
+
+
+def test_kg_mcp_follows_the_current_release(tmp_path):
+    """A `kg build` while `kg mcp` runs: the next call answers from the new release."""
+    from kg import api
+    from kg.release import directory
+
+    from conftest import built_copy
+
+    settings = built_copy(tmp_path / "project")
+    first = directory.current(settings).id
+
+    async def scenario(s: ClientSession):
+        before = json.loads((await s.read_resource("airm-kg://dataset")).contents[0].text)
+        await asyncio.to_thread(api.build, settings)
+        after = json.loads((await s.read_resource("airm-kg://dataset")).contents[0].text)
+        counted = await s.call_tool("sparql", {"query": COUNT})
+        return before, after, counted
+
+    before, after, counted = Connection("stdio", settings, None).run(scenario)
+    assert before["release"] == first
+    assert after["release"] == directory.current(settings).id != first
+    assert structured(counted)["count"] == 1
+
+
+def test_kg_mcp_without_a_release_says_to_build(tmp_path):
+    env = {**os.environ, "KG_BUILD_DIR": str(tmp_path / "empty")}
+    done = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "mcp"], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
+    assert done.returncode == 6 and "kg build" in done.stderr
