@@ -114,6 +114,11 @@ def structured(result) -> dict:
     return result.structured_content
 
 
+def text_of(resource):
+    """The text of a resource's (only) contents."""
+    return resource.contents[0].text
+
+
 def error_text(result) -> str:
     assert result.is_error, result.structured_content
     return result.content[0].text
@@ -397,9 +402,9 @@ def test_kg_mcp_follows_the_current_release(tmp_path):
     first = directory.current(settings).id
 
     async def scenario(s: ClientSession):
-        before = json.loads((await s.read_resource("airm-kg://dataset")).contents[0].text)
+        before = json.loads(text_of(await s.read_resource("airm-kg://dataset")))
         await asyncio.to_thread(api.build, settings)
-        after = json.loads((await s.read_resource("airm-kg://dataset")).contents[0].text)
+        after = json.loads(text_of(await s.read_resource("airm-kg://dataset")))
         counted = await s.call_tool("sparql", {"query": COUNT})
         return before, after, counted
 
