@@ -277,6 +277,20 @@ def test_coverage_counts_by_two_dimensions(mcp, store):
     assert "stage" in error_text(mcp.call("coverage", {"dim_a": "colour"}))
 
 
+def test_coverage_without_derived_facts(mcp, store):
+    record = structured(mcp.call("coverage", {"dim_a": "category", "dim_b": "stage", "derived": False}))
+    expected = {
+        (r["c"], r["s"]): int(r["n"])
+        for r in select(
+            store,
+            "SELECT ?c ?s (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m airm:mitigationCategory ?c ; airm:hasClassification ?k ; "
+            "airm:primaryLifecycleStage|airm:otherLifecycleStage ?s . ?k airm:category ?c ; airm:classificationMethod ?x "
+            "FILTER (?x != cmethod:derived) } GROUP BY ?c ?s",
+        )
+    }
+    assert {(c["a"]["iri"], c["b"]["iri"]): c["mitigations"] for c in record["cells"]} == expected and expected
+
+
 def test_sparql_counts_with_the_project_prefixes(mcp, store):
     record = structured(mcp.call("sparql", {"query": COUNT}))
     assert record["kind"] == "solutions" and record["variables"] == ["n"]

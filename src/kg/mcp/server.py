@@ -150,7 +150,7 @@ def register_query_tools(server: MCPServer, settings: Settings, source: Source) 
         dim_a: Annotated[str, Field(description="first dimension: " + ", ".join(tools.DIMENSIONS))],
         dim_b: Annotated[str | None, Field(description="second dimension (none: count by dim_a only)")] = None,
         derived: Annotated[
-            bool, Field(description="include stages and actors the project derived from mappings")
+            bool, Field(description="include the categories, stages and actors the project derived from mappings")
         ] = True,
         taxonomy: Annotated[
             str | None,

@@ -18,7 +18,12 @@ from kg.sparql.engine import Answer
 # The dimensions `coverage` counts by: a pattern binding ?x to a mitigation ?m's value, the pattern
 # without the project's derived facts (shared contract: `derived` defaults to true), and a description.
 DIMENSIONS: dict[str, tuple[str, str, str]] = {
-    "category": ("?m airm:mitigationCategory ?x .", "", "effective taxonomy category (either taxonomy)"),
+    "category": (
+        "?m airm:mitigationCategory ?x .",
+        "?m airm:mitigationCategory ?x ; airm:hasClassification [ airm:category ?x ; airm:classificationMethod ?_k ] ."
+        " FILTER (?_k != cmethod:derived)",
+        "effective taxonomy category (either taxonomy)",
+    ),
     "stage": (
         "?m airm:lifecycleStage ?x .",
         "?m airm:primaryLifecycleStage|airm:otherLifecycleStage ?x .",
@@ -39,7 +44,7 @@ def pattern(dimension: str, var: str, derived: bool, taxonomy: str | None, base:
     if dimension not in DIMENSIONS:
         raise InputError(f"unknown dimension {dimension!r}; use one of {', '.join(DIMENSIONS)}")
     with_derived, without, _ = DIMENSIONS[dimension]
-    text = (with_derived if derived or not without else without).replace("?x", var)
+    text = (with_derived if derived or not without else without).replace("?x", var).replace("?_k", f"{var}_k")
     if dimension == "category" and taxonomy:
         if taxonomy not in TAXONOMIES:
             raise InputError(f"unknown taxonomy {taxonomy!r}; use one of {', '.join(TAXONOMIES)}")
