@@ -245,6 +245,8 @@ def test_get_document_lists_its_mitigations(mcp, store):
     expected = values(store, f"SELECT ?m WHERE {{ ?m airm:sourceDocument <{doc}> }}", "m")
     assert sorted(m["iri"] for m in record["mitigations"]) == sorted(expected)
     assert record["title"] == values(store, f"SELECT ?t WHERE {{ <{doc}> dcterms:title ?t }}", "t")[0]
+    again = structured(mcp.call("get_document", {"id": record["id"]}))
+    assert again["iri"] == doc
 
 
 def test_list_concepts_of_a_vocabulary(mcp, store):

@@ -28,7 +28,7 @@ class Dataset(Ref):
 
 
 class Document(Ref):
-    id: str = ""
+    id: str = Field(default="", description="what get_document takes")
     title: str = ""
     authors: list[Ref] = Field(default_factory=list, description="in the order of the document")
     year: str = ""
@@ -73,7 +73,7 @@ class Citation(BaseModel):
 
 
 class Mitigation(Ref):
-    id: str = ""
+    id: str = Field(default="", description="what get_mitigation takes (the record id)")
     name: str = Field(default="", description="the record's name as in the source, heading path included")
     categories: list[Concept] = Field(
         default_factory=list, description="effective categories (airm:mitigationCategory)"

@@ -91,7 +91,7 @@ def document(d: Describer, iri: str) -> Document:
     return Document(
         iri=iri,
         label=d.label(iri),
-        id=first(d, ox.NamedNode(iri), NS.dcterms + "identifier") or iri.rsplit("/", 1)[-1],
+        id=iri.rsplit("/", 1)[-1],  # what get_document takes
         title=c["title"],
         authors=[ref(a) for a in c["authors"]],
         year=c["year"],
@@ -152,7 +152,7 @@ def get_mitigation(d: Describer, given: str) -> Mitigation:
     return Mitigation(
         iri=iri,
         label=d.label(iri),
-        id=first(d, node, NS.dcterms + "identifier") or iri.rsplit("/", 1)[-1],
+        id=iri.rsplit("/", 1)[-1],  # what get_mitigation takes
         name=name,
         categories=[concept(d, o.value) for o in d.objects(node, ns + "mitigationCategory")],
         classifications=[classification(d, c) for c in d.objects(node, ns + "hasClassification")],
