@@ -190,7 +190,38 @@ def cmd_publish(args, settings) -> int:
 def cmd_serve(args, settings) -> int:
     from kg.web.server import serve
 
-    serve(settings.with_(host=args.host or settings.host, port=args.port or settings.port))
+    settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
+    serve(settings, extensions=() if args.no_mcp else (mcp_over_http(settings),))
+    return 0
+
+
+def mcp_over_http(settings):
+    """The MCP server's streamable HTTP route (/mcp) as an extension of the web service, reading the
+    web service's release, store, named queries and `Querying` (one budget per client for both).
+    Composed here because the interfaces (kg.web, kg.mcp) do not import each other."""
+    from kg.mcp.server import http_app
+    from kg.mcp.service import Service
+    from kg.web.app import Extension
+
+    def extend(app) -> Extension:
+        describers: dict = {}
+
+        async def source() -> Service:
+            state = app.state
+            return Service(settings, state.release, state.store, state.querying, state.queries, describers)
+
+        mcp_app, manager = http_app(settings, source)
+        return Extension(routes=tuple(mcp_app.routes), running=manager.run)
+
+    return extend
+
+
+def cmd_mcp(args, settings) -> int:
+    from kg.mcp.server import run_stdio
+    from kg.release import directory
+
+    directory.current(settings)  # NoRelease (exit 6, "run `kg build`") before speaking the protocol
+    run_stdio(settings)
     return 0
 
 
@@ -325,7 +356,11 @@ def _service_commands(sub) -> None:
     s = sub.add_parser("serve", help="run the web service over the current release")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--no-mcp", action="store_true", help="do not serve the MCP server at /mcp")
     s.set_defaults(func=cmd_serve)
+
+    m = sub.add_parser("mcp", help="run the MCP server over stdio on the current release (docs/mcp.md)")
+    m.set_defaults(func=cmd_mcp)
 
 
 def main(argv: list[str] | None = None) -> int:

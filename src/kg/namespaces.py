@@ -47,6 +47,7 @@ class Namespaces:
     spdx: str = "http://spdx.org/rdf/terms#"
     semapv: str = "https://w3id.org/semapv/vocab/"
     sssom: str = "https://w3id.org/sssom/"
+    adms: str = "http://www.w3.org/ns/adms#"
     pav: str = "http://purl.org/pav/"
     adms: str = "http://www.w3.org/ns/adms#"
     admsstatus: str = "http://purl.org/adms/status/"

@@ -4,17 +4,19 @@ after `keep_alive` seconds, and a request head no longer than the URL cap plus 1
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import uvicorn
 
 from kg.config import Settings
 from kg.release import directory
-from kg.web.app import create_app
+from kg.web.app import Extend, create_app
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, extensions: Sequence[Extend] = ()) -> None:
     directory.current(settings)  # NoRelease (exit 6, "run `kg build`") before binding the port
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, extensions),
         host=settings.host,
         port=settings.port,
         log_level="info",

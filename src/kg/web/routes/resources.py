@@ -22,10 +22,10 @@ from starlette.responses import Response
 from kg.describe import Describer, Resource
 from kg.errors import NotAcceptable
 from kg.namespaces import PREFIXES
+from kg.sparql.querying import ResultCache
 from kg.web import documentation, errors
 from kg.web import representations as reps
 from kg.web.errors import confined
-from kg.web.querying import ResultCache
 from kg.web.state import describer, root
 from kg.web.templating import page
 
