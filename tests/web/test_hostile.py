@@ -264,3 +264,30 @@ def test_cached_answers_cost_no_worker(hostile_server):
     assert first.content == again.content and first.headers["X-Result-Rows"] == "1"
     assert after["cache"]["hits"] == before["cache"]["hits"] + 1 and after["workers"]["running"] == 2
     assert all(r.headers["Server-Timing"].startswith("app;dur=") for r in (first, again))
+
+
+HEADED = ["/-/health", "/", "/sparql?query=ASK%20%7B%7D", "/queries", "/-/dumps", "/vocab/", "/-/openapi.json"]
+
+
+@pytest.mark.parametrize("path", HEADED)
+def test_head_works_wherever_get_does(hostile_server, path):
+    """Health checkers and caches use HEAD: it answers as GET does (status, type, length), without a body."""
+    url, _ = hostile_server
+    with httpx.Client(base_url=url, timeout=30) as client:
+        got, head = client.get(path), client.head(path)
+    assert got.status_code == 200 and head.status_code == 200, (path, head.status_code)
+    assert head.headers["content-type"] == got.headers["content-type"] and head.content == b""
+
+
+def test_every_get_route_takes_head():
+    """No route of the app answers GET but not HEAD (a HEAD would fall through to the resource pages' 404)."""
+    import importlib
+    import pkgutil
+
+    from fastapi.routing import APIRoute
+
+    from kg.web import routes as package
+
+    modules = [importlib.import_module(f"kg.web.routes.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
+    routes = [r for m in modules for r in m.router.routes if isinstance(r, APIRoute) and "GET" in r.methods]
+    assert len(routes) > 10 and [r.path for r in routes if "HEAD" not in r.methods] == []
