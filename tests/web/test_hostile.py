@@ -196,7 +196,12 @@ def fill(value, trap):
 def test_hostile_request(case, hostile_server, trap):
     url, log = hostile_server
     trap, seen = trap
-    headers = {"Accept": "application/sparql-results+json", "X-Forwarded-For": next(ADDRESSES), **case.headers}
+    headers = {
+        "Accept": "application/sparql-results+json",
+        "X-Forwarded-For": next(ADDRESSES),
+        "Origin": "https://elsewhere.example",
+        **case.headers,
+    }
     with httpx.Client(base_url=url, timeout=DEADLINE + 30) as client:
         started = time.monotonic()
         response = client.request(
@@ -210,6 +215,7 @@ def test_hostile_request(case, hostile_server, trap):
         took = time.monotonic() - started
         assert response.status_code == case.status, response.text[:500]
         assert took < DEADLINE + 1, f"{case.name} took {took:.2f} s"
+        assert response.headers.get("access-control-allow-origin") == "*", "no CORS"
         if case.status >= 400:
             error = response.json()["error"]
             assert error["status"] == case.status and case.says.lower() in error["detail"].lower(), error
@@ -346,3 +352,22 @@ def test_oversized_request_head_gets_an_answer(hostile_server, case):
         error = json.loads(body)["error"]
         assert error["status"] == case.status and case.says in error["detail"], error
         assert headers["access-control-allow-origin"] == "*" and headers["connection"] == "close"
+
+
+PAGES = ["/", "/sparql", "/queries", "/vocab/", "/no/such/page", "/sparql?query=SELECT%20nonsense"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_forbid_framing_sniffing_and_foreign_scripts(hostile_server, path):
+    """Every HTML page, error pages too: a Content-Security-Policy that allows only our own scripts and
+    styles and no framing, and nosniff (which every answer carries)."""
+    url, _ = hostile_server
+    response = httpx.get(url + path, headers={"Accept": "text/html"}, timeout=30)
+    assert response.headers["content-type"].startswith("text/html")
+    policy = dict(p.strip().split(" ", 1) for p in response.headers["content-security-policy"].split(";") if p.strip())
+    assert policy["frame-ancestors"] == "'none'" and policy["script-src"] == "'self'"
+    assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in response.text and " style=" not in response.text and " on" + "click=" not in response.text
+    data = httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30)
+    assert data.headers["x-content-type-options"] == "nosniff"
