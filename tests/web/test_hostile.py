@@ -154,6 +154,17 @@ CASES = [
         status=422,
         says="LIMIT",
     ),
+    Case(
+        "a 25 MB literal",
+        "POST",
+        data={
+            "query": 'SELECT ?a23 WHERE { BIND("abc" AS ?a0) '
+            + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(23))
+            + " }"
+        },
+        status=422,
+        says="value",
+    ),
     Case("malformed", "GET", {"query": "SELECT * WHERE { ?s ?p ?o"}, says="line 1"),
     Case(
         "not UTF-8",
