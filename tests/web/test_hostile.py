@@ -382,3 +382,21 @@ def test_pages_forbid_framing_sniffing_and_foreign_scripts(hostile_server, path)
     assert "<script>" not in response.text and " style=" not in response.text and " on" + "click=" not in response.text
     data = httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30)
     assert data.headers["x-content-type-options"] == "nosniff"
+
+
+def test_format_parameter_on_resource_pages(hostile_server, built_settings):
+    """`?format=ttl` on a resource is honoured as the `.ttl` suffix is; a format it has not is 406."""
+    url, _ = hostile_server
+    with httpx.Client(base_url=url, timeout=30) as client:
+        found = client.get(
+            "/sparql",
+            params={"query": "SELECT ?m WHERE { ?m a airm:Mitigation } ORDER BY ?m LIMIT 1"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        path = "/" + found.json()["results"]["bindings"][0]["m"]["value"].removeprefix(built_settings.base_iri)
+        suffixed = client.get(path + ".ttl")
+        asked = client.get(path, params={"format": "ttl"}, headers={"Accept": "text/html"})
+        unknown = client.get(path, params={"format": "pdf"}, headers={"Accept": "text/html"})
+    assert suffixed.status_code == 200 and asked.status_code == 200
+    assert asked.headers["content-type"].startswith("text/turtle") and asked.content == suffixed.content
+    assert unknown.status_code == 406 and "format" in unknown.text
