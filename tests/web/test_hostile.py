@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -400,3 +401,19 @@ def test_format_parameter_on_resource_pages(hostile_server, built_settings):
     assert suffixed.status_code == 200 and asked.status_code == 200
     assert asked.headers["content-type"].startswith("text/turtle") and asked.content == suffixed.content
     assert unknown.status_code == 406 and "format" in unknown.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/sparql?query=SELECT%20(%22evil%E2%80%AEexe.txt%22%20AS%20?name)%20%7B%7D", "/x%E2%80%AEy"]
+)
+def test_bidi_overrides_are_isolated_on_pages(hostile_server, path):
+    """A right-to-left override (U+202E) in a value shown on a page stays inside its own <bdi>, so it
+    cannot turn the text after it around."""
+    url, _ = hostile_server
+    response = httpx.get(url + path, headers={"Accept": "text/html"}, timeout=30)
+    text = re.sub(r"<(textarea|title)\b.*?</\1>", "", response.text, flags=re.S)  # raw text: no markup there
+    assert "\u202e" in text
+    for at in [i for i, c in enumerate(text) if c == "\u202e"]:
+        opened, closed = text.rfind("<bdi>", 0, at), text.rfind("</bdi>", 0, at)
+        in_tag = text.rfind("<", 0, at) > text.rfind(">", 0, at)  # inside an attribute: not rendered as text
+        assert in_tag or opened > closed, text[max(at - 80, 0) : at + 40]
