@@ -24,7 +24,7 @@ from kg.sparql import execute, named
 from kg.sparql.querying import Querying
 from kg.version import __version__
 from kg.web import errors, openapi
-from kg.web.middleware import FollowReleases, RequestLimits
+from kg.web.middleware import FollowReleases, RequestLimits, SecurityHeaders
 from kg.web.routes import diff, dumps, home, mappings, resources, sparql, taxonomy, void
 from kg.web.routes import queries as named_queries
 
@@ -118,6 +118,13 @@ def create_app(settings: Settings | None = None, extensions: Sequence[Extend] = 
         openapi_url="/-/openapi.json",
     )  # no docs pages: they would load their assets from a CDN
     app.state.settings = settings
+    for error_type in (*errors.ERROR_TYPES, Exception):
+        app.add_exception_handler(error_type, errors.handle)
+
+    app.add_middleware(FollowReleases, follow=lambda app: follow_release(app, settings))
+    app.add_middleware(RequestLimits, max_body=settings.max_query_bytes, max_url=settings.max_url_bytes)
+    app.add_middleware(SecurityHeaders)
+    # outermost (added last), so that every answer of the app has CORS, the limits' 413 and 414 too
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -126,11 +133,6 @@ def create_app(settings: Settings | None = None, extensions: Sequence[Extend] = 
         expose_headers=["Link", "Vary", "Retry-After", "X-Cache", "Server-Timing"],
         max_age=86400,
     )
-    for error_type in (*errors.ERROR_TYPES, Exception):
-        app.add_exception_handler(error_type, errors.handle)
-
-    app.add_middleware(FollowReleases, follow=lambda app: follow_release(app, settings))
-    app.add_middleware(RequestLimits, max_body=settings.max_query_bytes, max_url=settings.max_url_bytes)
     app.mount("/-/static", StaticFiles(directory=STATIC), name="static")
     for module in (home, sparql, named_queries, mappings):
         app.include_router(module.router)

@@ -94,7 +94,7 @@ def overview(request: Request) -> dict:
     return cached[1]
 
 
-@router.get("/-/health")
+@router.api_route("/-/health", methods=["GET", "HEAD"])
 def health(request: Request) -> Response:
     state = request.app.state
     service = state.querying

@@ -174,7 +174,8 @@ def choose(request: Request, target: Target, offers=OFFERS) -> reps.Representati
         if target.rep not in offers:
             raise NotAcceptable(f"{target.path} has no .{target.rep.suffix} representation")
         return target.rep
-    return reps.choose(offers, request.headers.get("accept"))
+    # ?format= as the suffix would say it (a name, suffix or media type), else Accept; 406 when unknown
+    return reps.choose(offers, request.headers.get("accept"), request.query_params.getlist("format"))
 
 
 def resource_page(request: Request, target: Target, resource: Resource) -> Response:
