@@ -54,7 +54,7 @@ def test_void_describes_the_dataset(http, server, current, store):
     assert [o.value for o in props[VOID + "sparqlEndpoint"]] == [server + "/sparql"]
     dumps = {o.value for o in props[VOID + "dataDump"]}
     assert {
-        f"{server}/-/dumps/{f['name']}" for f in current.manifest["files"] if not f["name"].startswith("shapes-")
+        f"{server}/-/dumps/{f['name']}" for f in current.manifest["files"] if f["name"].startswith("airm-kg.")
     } == dumps
     distinct = len({(q.subject, q.predicate, q.object) for q in store})
     assert [int(o.value) for o in props[VOID + "triples"]] == [distinct]

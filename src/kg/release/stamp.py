@@ -131,7 +131,7 @@ def stamp(settings: Settings, version: str | None = None, now: datetime | None =
     staging = directory.staging_dir(settings, release_id)
     try:
         directory.write_store(staging, memory)
-        files = directory.write_dumps(staging, memory)
+        files = directory.write_dumps(staging, memory, base)
         for shapes in sorted(current.path.glob("shapes-*.ttl")):
             shutil.copyfile(shapes, staging / shapes.name)
             files.append(

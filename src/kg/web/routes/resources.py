@@ -11,7 +11,6 @@ resources under that path. Registered last: every other route wins.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 import pyoxigraph as ox
 from fastapi import APIRouter
@@ -64,8 +63,8 @@ class Target:
     rep: reps.Representation | None  # chosen by a suffix
 
 
-def etag(request: Request, rep: reps.Representation) -> str:
-    return f'"{request.app.state.release.id}-{rep.suffix}"'
+def etag(request: Request, rep: reps.Representation, variant: str | None = None) -> str:
+    return f'"{request.app.state.release.id}-{rep.suffix}{"-" + variant if variant else ""}"'
 
 
 def links(
@@ -144,9 +143,9 @@ def not_found(request: Request, path: str) -> Response:
     return page(request, "not_found.html", context, status=404, headers={"Vary": "Accept"})
 
 
-def serialize(triples: list[ox.Triple], rep: reps.Representation, base: str) -> bytes:
+def serialize(triples: list[ox.Triple], rep: reps.Representation, base: str, accept: str | None) -> tuple[bytes, str]:
     prefixes = None if rep.name in NO_PREFIXES else rebased_prefixes(base)
-    return cast(bytes, ox.serialize(triples, format=rep.entry.rdf_format, prefixes=prefixes))  # no output: bytes
+    return reps.graph_body(triples, rep, base, accept, prefixes)
 
 
 def rebased_prefixes(base: str) -> dict[str, str]:
@@ -156,9 +155,14 @@ def rebased_prefixes(base: str) -> dict[str, str]:
 
 def rdf_response(request: Request, triples: list[ox.Triple], target: Target, rep: reps.Representation) -> Response:
     headers = headers_for(request, target, rep)
-    return not_modified(request, headers) or Response(
-        serialize(triples, rep, describer(request).base), media_type=rep.media_type, headers=headers
-    )
+    base = describer(request).base
+    if rep.name == "jsonld":
+        headers["Link"] = ", ".join(filter(None, [headers.get("Link"), reps.context_link(base)]))
+        headers["ETag"] = etag(request, rep, reps.jsonld_profile(rep, request.headers.get("accept")))
+    if (cached := not_modified(request, headers)) is not None:
+        return cached
+    body, media_type = serialize(triples, rep, base, request.headers.get("accept"))
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def html_response(request: Request, template: str, context: dict, target: Target) -> Response:
@@ -232,7 +236,8 @@ def dereference(request: Request, path: str) -> Response:
     if target is None:
         return not_found(request, path)
     offers = (reps.HTML,) if target.kind == "listing" else OFFERS
-    key = (target.path, target.kind, choose(request, target, offers).name)
+    rep = choose(request, target, offers)
+    key = (target.path, target.kind, rep.name, reps.jsonld_profile(rep, request.headers.get("accept")))
     cache = rendered_pages(request)
     hit = cache.get(key)
     if hit is not None:

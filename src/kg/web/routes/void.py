@@ -12,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kg.namespaces import NS
+from kg.release.directory import DUMP_NAME
 from kg.web import representations as reps
 from kg.web.errors import confined
-from kg.web.state import describer, root
+from kg.web.state import base_iri, describer, root
 from kg.web.templating import page
 
 router = APIRouter()
@@ -88,10 +89,10 @@ def description(request: Request) -> tuple[ox.NamedNode, list[ox.Triple]]:
 
 
 def distribution(ds: ox.NamedNode, f: dict, service: str) -> list[ox.Triple]:
-    """A file of the release as a dcat:Distribution (and, but for the shapes, a void:dataDump)."""
+    """A file of the release as a dcat:Distribution (and, for the dumps of the graph, a void:dataDump)."""
     url = n(f"{service}/-/dumps/{f['name']}")
     dist, checksum = ox.BlankNode(), ox.BlankNode()
-    t = [] if f["name"].startswith("shapes-") else [ox.Triple(ds, n(NS.void + "dataDump"), url)]
+    t = [ox.Triple(ds, n(NS.void + "dataDump"), url)] if f["name"].startswith(DUMP_NAME + ".") else []
     return t + [
         ox.Triple(ds, n(NS.dcat + "distribution"), dist),
         ox.Triple(dist, RDF_TYPE, n(NS.dcat + "Distribution")),
@@ -137,12 +138,11 @@ def void(request: Request) -> Response:
         link = reps.link_header(links)
         if link:
             headers["Link"] = link
+        if rep.name == "jsonld":
+            headers["Link"] = ", ".join(filter(None, [headers.get("Link"), reps.context_link(base_iri(request))]))
         prefixes = None if rep.name == "ntriples" else PREFIXES
-        return Response(
-            ox.serialize(triples, format=rep.entry.rdf_format, prefixes=prefixes),
-            media_type=rep.media_type,
-            headers=headers,
-        )
+        body, media_type = reps.graph_body(triples, rep, base_iri(request), request.headers.get("accept"), prefixes)
+        return Response(body, media_type=media_type, headers=headers)
     d = describer(request)
     own: dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]] = {}  # predicate -> objects
     for tr in triples:
