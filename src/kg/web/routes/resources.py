@@ -30,8 +30,13 @@ from kg.web.templating import page
 
 router = APIRouter()
 OFFERS = (reps.HTML, *reps.GRAPH)
-BY_SUFFIX = {rep.suffix: rep for rep in OFFERS}
+RDFXML = next(rep for rep in reps.GRAPH if rep.name == "rdfxml")
+# The ontology, its modules and the vocabularies: RDF/XML when Accept is absent or */* (what OWL tools
+# and urllib send; the W3C recipes' default), HTML when a browser asks for it.
+RDF_FIRST = (RDFXML, reps.HTML, *(rep for rep in reps.GRAPH if rep is not RDFXML))
+BY_SUFFIX = {**{rep.suffix: rep for rep in OFFERS}, "owl": RDFXML}
 NO_PREFIXES = frozenset({"ntriples"})
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 # Listing pages: path segment -> (class, local name relative to the ontology namespace or absolute), title
 LISTINGS = {
     "mitigation": ("#Mitigation", "Mitigations"),
@@ -106,6 +111,28 @@ def ontology_iris(d: Describer) -> set[str]:
     return iris
 
 
+def is_module(d: Describer, path: str) -> bool:
+    """An ontology module of its own file: `ontology/imports/airo-extract` names the graph
+    `graph/ontology/imports/airo-extract` and an owl:Ontology in it."""
+    if not path.startswith("ontology/"):
+        return False
+    graph = ox.NamedNode(d.base + "graph/" + path)
+    kind = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
+    return any(d.store.quads_for_pattern(ox.NamedNode(d.base + path), RDF_TYPE, kind, graph))
+
+
+def offers_for(d: Describer, target: Target) -> tuple[reps.Representation, ...]:
+    """What a target can be answered with, the default (for an absent or `*/*` Accept) first."""
+    if target.kind == "listing":
+        return (reps.HTML,)
+    if target.kind in ("ontology", "module"):
+        return RDF_FIRST
+    scheme = ox.NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme")
+    if target.kind == "resource" and any(d.store.quads_for_pattern(ox.NamedNode(target.iri), RDF_TYPE, scheme)):
+        return RDF_FIRST
+    return OFFERS
+
+
 def resolve(request: Request, path: str) -> Target | None:
     d = describer(request)
     candidates: list[tuple[str, reps.Representation | None]] = [(path, None)]
@@ -118,6 +145,8 @@ def resolve(request: Request, path: str) -> Target | None:
             return Target(candidate, iri, "listing", rep)
         if iri in ontology_iris(d):
             return Target(candidate, iri, "ontology", rep)
+        if is_module(d, candidate):
+            return Target(candidate, iri, "module", rep)
         if candidate == "shapes":
             return Target(candidate, iri, "shapes", rep)
         if candidate and d.exists(iri):
@@ -235,7 +264,7 @@ def dereference(request: Request, path: str) -> Response:
     target = resolve(request, path)
     if target is None:
         return not_found(request, path)
-    offers = (reps.HTML,) if target.kind == "listing" else OFFERS
+    offers = offers_for(describer(request), target)
     rep = choose(request, target, offers)
     key = (target.path, target.kind, rep.name, reps.jsonld_profile(rep, request.headers.get("accept")))
     cache = rendered_pages(request)
@@ -254,14 +283,14 @@ def dereference(request: Request, path: str) -> Response:
 def render(request: Request, target: Target) -> Response:
     if target.kind == "listing":
         return listing(request, target)
-    if target.kind in ("ontology", "shapes"):
-        rep = choose(request, target)
-        document = documentation.document(request, describer(request), target.kind)
+    if target.kind in ("ontology", "shapes", "module"):
+        rep = choose(request, target, offers_for(describer(request), target))
+        document = documentation.document(request, describer(request), target.kind, target.iri)
         if rep is reps.HTML:
             return html_response(request, "ontology.html", document.context(), target)
         return rdf_response(request, document.triples, target, rep)
-    rep = choose(request, target)
     d = describer(request)
+    rep = choose(request, target, offers_for(d, target))
     resource = d.describe(target.iri, extras=rep is reps.HTML)
     if resource is None:  # not mentioned after all (resolve() found it mentioned: a guard)
         return not_found(request, target.path)
