@@ -107,9 +107,18 @@ def link_header(links: Sequence[Alternate], limit: int = 6000) -> str | None:
     return value if value and len(value) <= limit else None
 
 
-def answer_response(request, answer) -> Response:
+def disposition(request, rep: Representation | None, stem: str) -> dict[str, str]:
+    """`Content-Disposition` naming the file an answer is saved as (`results.csv`, `documents.ttl`):
+    `attachment` for the download links (which name a `format=`), else `inline`."""
+    if rep is None or rep.format is None:
+        return {}
+    kind = "attachment" if request.query_params.getlist("format") else "inline"
+    return {"Content-Disposition": f'{kind}; filename="{stem}.{rep.suffix}"'}
+
+
+def answer_response(request, answer, rep: Representation | None = None, stem: str = "results") -> Response:
     """An engine's `Answer` as the response: whole, with its media type, and whether the cache had it."""
-    headers = {"Vary": "Accept", "X-Result-Rows": str(answer.rows)}
+    headers = {"Vary": "Accept", "X-Result-Rows": str(answer.rows), **disposition(request, rep, stem)}
     cache = getattr(request.state, "cache", None)
     if cache:
         headers["X-Cache"] = cache
