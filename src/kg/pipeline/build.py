@@ -216,7 +216,7 @@ def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> Bu
 def _write_release(settings: Settings, staging: Path, memory: ox.Store, report: BuildReport) -> None:
     shutil.rmtree(staging / ".reasoner", ignore_errors=True)
     directory.write_store(staging, memory)
-    files = directory.write_dumps(staging, memory)
+    files = directory.write_dumps(staging, memory, settings.base_iri)
     files += directory.copy_shapes(staging, [s.path for s in shape_sources(settings.root)])
     report.triples = len(memory)
     manifest = {

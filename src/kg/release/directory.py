@@ -30,7 +30,8 @@ import pyoxigraph as ox
 from kg.config import Settings
 from kg.errors import NoRelease
 from kg.formats import lookup
-from kg.namespaces import PREFIXES
+from kg.namespaces import DEFAULT_BASE, PREFIXES
+from kg.rdf import jsonld
 
 DUMPS = ("trig", "nquads", "turtle", "ntriples", "jsonld")
 DUMP_NAME = "airm-kg"
@@ -188,8 +189,9 @@ def write_store(staging: Path, memory: ox.Store) -> None:
     del disk
 
 
-def write_dumps(staging: Path, memory: ox.Store) -> list[dict]:
-    """Write every dump format; return their file entries for the manifest."""
+def write_dumps(staging: Path, memory: ox.Store, base: str = DEFAULT_BASE) -> list[dict]:
+    """Write every dump format (JSON-LD compacted with the project's context) and the context
+    document itself; return their file entries for the manifest."""
     files = []
     union = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in memory}, key=str)
     for name in DUMPS:
@@ -198,18 +200,25 @@ def write_dumps(staging: Path, memory: ox.Store) -> list[dict]:
         with path.open("wb") as out:
             if fmt.kind == "dataset":
                 memory.dump(out, fmt.rdf_format, prefixes=PREFIXES if name == "trig" else None)
+            elif name == "jsonld":
+                out.write(jsonld.serialize(union, base))
             else:
                 ox.serialize(union, out, fmt.rdf_format, prefixes=PREFIXES if name == "turtle" else None)
-        files.append(
-            {
-                "name": path.name,
-                "format": fmt.name,
-                "media_type": fmt.media_type,
-                "bytes": path.stat().st_size,
-                "sha256": sha256(path),
-            }
-        )
-    return files
+        files.append(file_entry(path, fmt.name, fmt.media_type))
+    context = staging / jsonld.CONTEXT_NAME
+    context.write_bytes(jsonld.context_document(base))
+    return [*files, file_entry(context, "jsonld-context", "application/ld+json")]
+
+
+def file_entry(path: Path, fmt: str, media_type: str) -> dict:
+    """A file's entry in the manifest: name, format, media type, size and SHA-256."""
+    return {
+        "name": path.name,
+        "format": fmt,
+        "media_type": media_type,
+        "bytes": path.stat().st_size,
+        "sha256": sha256(path),
+    }
 
 
 def file_entry(path: Path, fmt: str, media_type: str) -> dict:

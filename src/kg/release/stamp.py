@@ -132,7 +132,7 @@ def stamp(settings: Settings, version: str | None = None, now: datetime | None =
     staging = directory.staging_dir(settings, release_id)
     try:
         directory.write_store(staging, memory)
-        files = directory.write_dumps(staging, memory)
+        files = directory.write_dumps(staging, memory, base)
         if (current.path / explorer.FILE).is_file():  # the same mitigations: the search index carries over
             shutil.copyfile(current.path / explorer.FILE, staging / explorer.FILE)
         for shapes in sorted(current.path.glob("shapes-*.ttl")):

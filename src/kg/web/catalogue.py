@@ -46,7 +46,7 @@ async def answer(request: Request, name: str) -> Response:
     started = time.perf_counter()
     result = await querying.run(request, job_of(request, query, values, rep))
     if rep is not reps.HTML:
-        return reps.answer_response(request, result)
+        return reps.answer_response(request, result, rep, query.name)
     links = reps.alternates(request.url, offers, query.name)
     context = {
         "title": query.title,

@@ -124,7 +124,7 @@ async def answer(request: Request, params: ImmutableMultiDict, post: bool) -> Re
     result = await querying.run(request, job)
     if rep is reps.HTML:
         return results_page(request, params, result, started)
-    return reps.answer_response(request, result)
+    return reps.answer_response(request, result, rep)
 
 
 def page_or_description(request: Request, params: ImmutableMultiDict) -> Response:
