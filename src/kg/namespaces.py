@@ -49,7 +49,6 @@ class Namespaces:
     sssom: str = "https://w3id.org/sssom/"
     adms: str = "http://www.w3.org/ns/adms#"
     pav: str = "http://purl.org/pav/"
-    adms: str = "http://www.w3.org/ns/adms#"
     admsstatus: str = "http://purl.org/adms/status/"
     cs: str = "http://purl.org/vocab/changeset/schema#"
     formats: str = "http://www.w3.org/ns/formats/"

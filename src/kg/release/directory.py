@@ -211,17 +211,6 @@ def write_dumps(staging: Path, memory: ox.Store, base: str = DEFAULT_BASE) -> li
 
 
 def file_entry(path: Path, fmt: str, media_type: str) -> dict:
-    """A file's entry in the manifest: name, format, media type, size and SHA-256."""
-    return {
-        "name": path.name,
-        "format": fmt,
-        "media_type": media_type,
-        "bytes": path.stat().st_size,
-        "sha256": sha256(path),
-    }
-
-
-def file_entry(path: Path, fmt: str, media_type: str) -> dict:
     """A file's entry in the manifest (what `verify` checks)."""
     return {
         "name": path.name,
