@@ -53,6 +53,42 @@ def cmd_query(args, settings) -> int:
     return 0
 
 
+def cmd_search(args, settings) -> int:
+    from kg.explorer import FACETS
+
+    filters: dict[str, list[str]] = {}
+    for item in args.filter:
+        key, sep, value = item.partition("=")
+        if not sep or key not in FACETS:
+            _err(f"kg search: --filter takes FACET=VALUE with FACET one of {', '.join(FACETS)}; got {item!r}")
+            return 2
+        filters.setdefault(key, []).append(value)
+    found = api.search(
+        args.query or "", settings, sort=args.sort, limit=args.limit, offset=args.offset, derived=not args.no_derived,
+        **filters,
+    )  # fmt: skip
+    if args.format == "json":
+        print(json.dumps(found, indent=2, ensure_ascii=False))
+        return 0
+    print(_search_table(found))
+    return 0
+
+
+def _search_table(found: dict) -> str:
+    import html
+    import re
+
+    rows = [("score", "id", "label", "snippet")]
+    for r in found["results"]:
+        text = html.unescape(re.sub(r"</?mark>", "*", r["snippet"]))
+        rows.append((f"{r['score']:.2f}", r["id"], r["label"][:60], text[:100]))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    out = ["  ".join([c.ljust(w) for c, w in zip(row[:3], widths)] + [row[3]]).rstrip() for row in rows]
+    first = found["offset"] + 1 if found["results"] else 0
+    out.append(f"({first}-{found['offset'] + len(found['results'])} of {found['total']})")
+    return "\n".join(out)
+
+
 def cmd_export(args, settings) -> int:
     written = api.export(args.output, args.format, settings)
     for path in written if isinstance(written, list) else [written]:
@@ -247,6 +283,18 @@ def _query_commands(sub) -> None:
         help="a parameter of the named query (repeatable)",
     )
     q.set_defaults(func=cmd_query)
+
+    s = sub.add_parser("search", help="ranked full-text search of the mitigations, with facet filters")
+    s.add_argument("query", nargs="?", help='the text query: words (AND), "a phrase", prefix*, OR, NOT, -word')
+    s.add_argument(
+        "--filter", action="append", default=[], metavar="FACET=VALUE", help="repeatable; see docs/explorer.md"
+    )
+    s.add_argument("--sort", default="relevance", choices=["relevance", "name", "year"])
+    s.add_argument("--limit", type=int, default=20)
+    s.add_argument("--offset", type=int, default=0)
+    s.add_argument("--no-derived", action="store_true", help="leave out derived facts (docs/model.md)")
+    s.add_argument("--format", default="table", choices=["table", "json"])
+    s.set_defaults(func=cmd_search)
 
     e = sub.add_parser("export", help="write the current release to a file")
     e.add_argument(

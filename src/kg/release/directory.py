@@ -3,6 +3,7 @@
     build/releases/<id>/manifest.json   what went in, what came out (checksums, sizes, counts)
     build/releases/<id>/store/          the embedded Oxigraph store (named graphs)
     build/releases/<id>/airm-kg.*       dumps: TriG, N-Quads (all graphs), Turtle, N-Triples, JSON-LD (union)
+    build/releases/<id>/search.sqlite   the explorer's full-text and facet index (kg.explorer)
     build/current -> releases/<id>      the release in service
 
 A build writes into `releases/.tmp-<id>` and renames it when complete, then replaces the `current`
@@ -211,20 +212,23 @@ def write_dumps(staging: Path, memory: ox.Store) -> list[dict]:
     return files
 
 
+def file_entry(path: Path, fmt: str, media_type: str) -> dict:
+    """A file's entry in the manifest (what `verify` checks)."""
+    return {
+        "name": path.name,
+        "format": fmt,
+        "media_type": media_type,
+        "bytes": path.stat().st_size,
+        "sha256": sha256(path),
+    }
+
+
 def copy_shapes(staging: Path, shapes: list[Path]) -> list[dict]:
     files = []
     for src in shapes:
         dst = staging / f"shapes-{src.name}"
         shutil.copyfile(src, dst)
-        files.append(
-            {
-                "name": dst.name,
-                "format": "turtle",
-                "media_type": "text/turtle",
-                "bytes": dst.stat().st_size,
-                "sha256": sha256(dst),
-            }
-        )
+        files.append(file_entry(dst, "turtle", "text/turtle"))
     return files
 
 
@@ -315,7 +319,7 @@ def verify(rel: Release) -> list[str]:
     stored = _manifest(rel.path)
     if stored != rel.manifest:
         problems.append(f"{rel.path}/manifest.json: missing, unreadable or changed")
-    for entry in rel.manifest.get("files", []):
+    for entry in [*rel.manifest.get("files", []), *([rel.manifest["index"]] if "index" in rel.manifest else [])]:
         path = rel.path / entry["name"]
         if not path.is_file():
             problems.append(f"{path}: missing")
