@@ -35,7 +35,7 @@ CROSS_JOIN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?
 COUNT = "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?m a airm:Mitigation }"
 RECORD = "A0086_Future_of_Life_Institute2024"
 KG = "https://w3id.org/airm-kg/"
-TOOLS = {"get_mitigation", "get_document", "list_concepts", "coverage", "sparql"}
+TOOLS = {"search_mitigations", "get_mitigation", "get_document", "list_concepts", "coverage", "sparql"}
 ADDRESSES = (f"198.51.100.{i}" for i in itertools.count(1))  # documentation range: only ever a header value
 
 Scenario = Callable[[ClientSession], Awaitable[Any]]
@@ -188,6 +188,75 @@ def test_resources_are_the_release_graphs_and_the_query_texts(mcp, built_setting
 
 
 # --- each tool, checked against SPARQL on the same release ------------------------------------
+
+
+def test_search_mitigations_finds_red_teaming_with_facets(mcp, store):
+    record = structured(mcp.call("search_mitigations", {"query": "red teaming", "limit": 100}))
+    found = [r["iri"] for r in record["results"]]
+    named = values(
+        store, "SELECT ?m WHERE { ?m a airm:Mitigation ; rdfs:label ?l FILTER(CONTAINS(LCASE(?l), 'red team')) }", "m"
+    )
+    assert named and set(named) <= set(found) and record["total"] >= len(named)
+    mitigations = set(values(store, "SELECT ?m WHERE { ?m a airm:Mitigation }", "m"))
+    assert set(found) <= mitigations
+    scores = [r["score"] for r in record["results"]]
+    assert scores == sorted(scores, reverse=True)
+    first = record["results"][0]
+    assert first["id"] == first["iri"].rsplit("/", 1)[-1] and "**" in first["snippet"]
+    assert {"category", "stage", "actor", "function", "document", "year", "method", "risk", "dataset"} <= set(
+        record["facets"]
+    )
+    assert sum(v["count"] for v in record["facets"]["dataset"]) >= record["total"]
+
+
+def test_search_mitigations_filters_by_a_facet(mcp, store):
+    record = structured(
+        mcp.call("search_mitigations", {"query": "red teaming", "filters": {"category": ["v1tax:3.1"]}, "limit": 100})
+    )
+    under = set(
+        values(
+            store,
+            f"SELECT ?m WHERE {{ ?m airm:mitigationCategory/skos:broaderTransitive* <{KG}vocab/mit-v1-mitigation-taxonomy/3.1> }}",
+            "m",
+        )
+    )
+    assert record["results"] and {r["iri"] for r in record["results"]} <= under
+    assert record["total"] == len(record["results"])
+
+
+def test_search_mitigations_refuses_a_malformed_query_with_its_position(mcp):
+    assert "never closed at character 1" in error_text(mcp.call("search_mitigations", {"query": '"red team'}))
+    assert "Input should be" in error_text(
+        mcp.call("search_mitigations", {"query": "x", "filters": {"colour": ["red"]}})
+    )
+    assert "less than or equal to 100" in error_text(mcp.call("search_mitigations", {"query": "x", "limit": 10_000}))
+
+
+def test_a_new_user_finds_red_teaming_reads_one_with_its_citation_and_counts(mcp, store):
+    """The issue's done-when: search, fetch one with evidence and citation, a SPARQL count; no SERVICE,
+    no update, nothing past the deadline."""
+
+    async def scenario(s: ClientSession):
+        found = structured(await s.call_tool("search_mitigations", {"query": "red teaming"}))
+        records = [structured(await s.call_tool("get_mitigation", {"id": r["id"]})) for r in found["results"][:5]]
+        count = structured(await s.call_tool("sparql", {"query": COUNT}))
+        refused = [
+            await s.call_tool("sparql", {"query": q})
+            for q in ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "CLEAR ALL", CROSS_JOIN)
+        ]
+        return found, records, count, refused
+
+    found, records, count, refused = mcp.run(scenario)
+    assert found["total"] > 0
+    assert [r["iri"] for r in records] == [r["iri"] for r in found["results"][:5]]
+    for record in records:
+        quotes = values(store, f"SELECT ?q WHERE {{ <{record['iri']}> airm:hasEvidence/airm:quoteText ?q }}", "q")
+        assert sorted(e["quote"] for e in record["evidence"]) == sorted(quotes)
+        assert record["cite"]["url"] == record["iri"]
+        assert record["documents"] and record["documents"][0]["title"] in record["cite"]["text"]
+    assert any(record["evidence"] for record in records)
+    assert count["rows"][0]["n"] == values(store, COUNT, "n")[0]
+    assert all(r.is_error for r in refused)
 
 
 def test_get_mitigation_by_id_or_iri_is_the_whole_record(mcp, store):

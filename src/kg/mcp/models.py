@@ -111,23 +111,29 @@ class Coverage(BaseModel):
 
 
 class Hit(Ref):
+    """One mitigation found: `id` is what get_mitigation takes."""
+
     id: str = ""
-    score: float = 0.0
-    snippet: str = ""
+    score: float = Field(default=0.0, description="BM25 relevance, higher first (0 without a text query)")
+    snippet: str = Field(default="", description="the matching text, the matched words in **bold**")
     categories: list[Ref] = Field(default_factory=list)
     document: Ref | None = None
+    year: int | None = None
 
 
 class FacetValue(BaseModel):
-    value: str
+    value: str = Field(description="what a filter of this facet takes (an IRI; a year's digits)")
     label: str = ""
+    code: str = ""
     count: int
 
 
 class Search(BaseModel):
-    total: int
+    total: int = Field(description="mitigations matching, over all pages")
     results: list[Hit]
-    facets: dict[str, list[FacetValue]] = Field(default_factory=dict)
+    facets: dict[str, list[FacetValue]] = Field(
+        default_factory=dict, description="per facet, its values over all matches, with counts"
+    )
 
 
 class SparqlResult(BaseModel):

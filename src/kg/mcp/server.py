@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pyoxigraph as ox
 from mcp.server.mcpserver import Context, MCPServer
@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from kg.config import Settings
 from kg.errors import KGError, RetryLater
 from kg.mcp import text, tools
-from kg.mcp.models import Concepts, Coverage, DocumentRecord, Mitigation, SparqlResult
+from kg.mcp.models import Concepts, Coverage, DocumentRecord, Mitigation, Search, SparqlResult
 from kg.mcp.records import dataset as dataset_of
 from kg.mcp.service import Source, Standalone
 from kg.namespaces import NS, PREFIXES
@@ -38,8 +38,18 @@ authors), and cite it by its IRI, which dereferences to its page. Records whose 
 come from preliminary data that must not be shared or cited. list_concepts shows a vocabulary,
 coverage counts mitigations by two dimensions, and sparql answers read-only SPARQL 1.1 queries with
 the project prefixes (airm:, kg:, mtax:, v1tax:, skos:, dcterms:, ...) predeclared."""
+FacetKey = Literal["category", "stage", "actor", "function", "document", "year", "method", "risk", "dataset"]
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 TURTLE = "text/turtle"
+SEARCH = (
+    "Find mitigations: ranked full-text search over names, evidence quotes, reasoning, categories and "
+    "documents, with filters by facet and the counts of every facet over all matches. Each result has its "
+    "id (for get_mitigation), IRI, label, a snippet with the matched words, categories and document. "
+    'Query syntax: words (all must match), "a phrase", prefix*, OR, NOT or -word, field:word. Filters: '
+    "{facet: [values]} with the facets category, stage, actor, function, document, year, method, risk, "
+    "dataset (values of one facet OR-ed, facets AND-ed; a category includes its narrower concepts); the "
+    "facets of an answer give the values to filter by."
+)
 COVERAGE = (
     "How many mitigations there are for each pair of values of two dimensions (e.g. category × stage, "
     "actor × function, document × year), most first: where the catalogue is dense and where it has gaps. "
@@ -79,12 +89,39 @@ def refusal(exc: KGError) -> ToolError:
 
 
 def register_tools(server: MCPServer, settings: Settings, source: Source) -> None:
+    register_search_tool(server, source)
     register_record_tools(server, source)
     register_query_tools(server, settings, source)
 
 
+def register_search_tool(server: MCPServer, source: Source) -> None:
+    """search_mitigations: the explorer's index of the release in service."""
+
+    @server.tool(annotations=READ_ONLY, structured_output=True, description=SEARCH)
+    async def search_mitigations(
+        query: Annotated[
+            str,
+            Field(description='words, "a phrase", prefix*, OR, NOT, -word, field:word (empty: all)', max_length=2000),
+        ] = "",
+        filters: Annotated[
+            dict[FacetKey, list[Annotated[str, Field(max_length=2000)]]] | None,
+            Field(description="facet -> values (IRIs or CURIEs such as stage:deploy, v1tax:3.1; years as digits)"),
+        ] = None,
+        limit: Annotated[int, Field(ge=1, le=100, description="results per page")] = 10,
+        offset: Annotated[int, Field(ge=0, le=100_000, description="results to skip (paging)")] = 0,
+        sort: Annotated[Literal["relevance", "name", "year"], Field(description="order of the results")] = "relevance",
+        derived: Annotated[bool, Field(description="let derived facts match filters and count in facets")] = True,
+    ) -> Annotated[CallToolResult, Search]:
+        try:
+            chosen = {str(k): v for k, v in (filters or {}).items()}
+            found = tools.search(await source(), query, chosen, limit, offset, sort, derived)
+        except KGError as exc:
+            raise refusal(exc) from exc
+        return answer(found, text.search(found))
+
+
 def register_record_tools(server: MCPServer, source: Source) -> None:
-    """The tools that read one record or vocabulary from the store."""
+    """The tools that read one record or a vocabulary from the store."""
 
     @server.tool(annotations=READ_ONLY, structured_output=True)
     async def get_mitigation(

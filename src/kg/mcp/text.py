@@ -85,4 +85,8 @@ def search(s: Search) -> str:
         lines.append(f"- {hit.label} ({hit.id}){doc} <{hit.iri}>")
         if hit.snippet:
             lines.append(f"  {hit.snippet}")
+    for key, values in s.facets.items():
+        if values:
+            top = ", ".join(f"{v.code + ' ' if v.code else ''}{v.label or v.value} ({v.count})" for v in values[:5])
+            lines.append(f"{key}: {top}{', …' if len(values) > 5 else ''}")
     return "\n".join(lines)

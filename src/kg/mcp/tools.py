@@ -5,12 +5,26 @@ store as the pages read them."""
 
 from __future__ import annotations
 
+import html
 import json
+from collections.abc import Mapping
 from typing import Any
 
+from kg import explorer
 from kg.errors import InputError
 from kg.mcp import records
-from kg.mcp.models import Cell, Concepts, Coverage, DocumentRecord, Mitigation, Ref, SparqlResult
+from kg.mcp.models import (
+    Cell,
+    Concepts,
+    Coverage,
+    DocumentRecord,
+    FacetValue,
+    Hit,
+    Mitigation,
+    Ref,
+    Search,
+    SparqlResult,
+)
 from kg.mcp.service import Service
 from kg.sparql import syntax
 from kg.sparql.engine import Answer
@@ -121,3 +135,50 @@ def get_document(service: Service, id: str) -> DocumentRecord:
 
 def list_concepts(service: Service, scheme: str) -> Concepts:
     return records.list_concepts(service.describer, scheme)
+
+
+def plain(snippet: str) -> str:
+    """The explorer's HTML snippet as text, its matches in **bold**."""
+    return html.unescape(snippet.replace("<mark>", "**").replace("</mark>", "**"))
+
+
+def facet_ref(item: dict | None) -> Ref | None:
+    if not item:
+        return None
+    return Ref(iri=item["value"], label=item.get("label", ""), code=item.get("code", ""))
+
+
+def search(
+    service: Service,
+    query: str,
+    filters: Mapping[str, list[str]] | None,
+    limit: int,
+    offset: int,
+    sort: str,
+    derived: bool,
+) -> Search:
+    """The explorer's ranked search (`kg.explorer.explore`) over the release in service."""
+    found = explorer.explore(
+        service.release.path, query, filters or {}, sort=sort, limit=limit, offset=offset, derived=derived
+    )
+    hits = [
+        Hit(
+            iri=r["iri"],
+            id=r.get("id") or "",
+            label=r.get("label") or "",
+            score=float(r.get("score") or 0.0),
+            snippet=plain(r.get("snippet") or ""),
+            categories=[x for x in map(facet_ref, r.get("categories") or []) if x is not None],
+            document=facet_ref(r.get("document")),
+            year=r.get("year"),
+        )
+        for r in found["results"]
+    ]
+    facets = {
+        key: [
+            FacetValue(value=v["value"], label=v.get("label", ""), code=v.get("code", ""), count=v["count"])
+            for v in values
+        ]
+        for key, values in found["facets"].items()
+    }
+    return Search(total=found["total"], results=hits, facets=facets)
