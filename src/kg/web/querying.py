@@ -155,7 +155,7 @@ def client_of(request: Request, trust_proxy: bool) -> str:
 
 
 def limits_of(settings: Settings) -> Limits:
-    return Limits(max_chars=settings.max_query_bytes)
+    return gate.limits_for(settings)
 
 
 class Querying:
