@@ -15,7 +15,7 @@ from kg.pipeline.build import build as _build
 from kg.rdf.sources import collect
 from kg.release import directory
 from kg.shacl.validation import Violation
-from kg.sparql import execute, named
+from kg.sparql import execute, gate, named
 
 
 def build(settings: Settings | None = None, log: Callable[[str], None] = lambda _: None) -> BuildReport:
@@ -45,8 +45,12 @@ def reason(settings: Settings | None = None) -> reasoner.ReasonerReport:
 
 
 def query(text: str, settings: Settings | None = None, substitutions: dict | None = None):
-    """Run SPARQL over the current release (union of all graphs); returns pyoxigraph results."""
-    store = directory.current(settings or from_env()).open_store()
+    """Run SPARQL over the current release (union of all graphs); returns pyoxigraph results.
+    The text passes the endpoint's gate first (`kg.sparql.gate`: SERVICE, size, nesting, ...), so a
+    query is refused here with the same message, position and caret as at `/sparql`."""
+    settings = settings or from_env()
+    gate.check(text, gate.limits_for(settings))
+    store = directory.current(settings).open_store()
     return execute.run(store, text, substitutions)
 
 

@@ -90,7 +90,14 @@ def _search_table(found: dict) -> str:
 
 
 def cmd_export(args, settings) -> int:
-    written = api.export(args.output, args.format, settings)
+    if args.file and args.output and args.file != args.output:
+        _err(f"kg export: two files given ({args.file} and -o {args.output}); give one")
+        return 2
+    target = args.output or args.file
+    if target is None:
+        _err("kg export: give the file to write: kg export FILE (or -o FILE)")
+        return 2
+    written = api.export(target, args.format, settings)
     for path in written if isinstance(written, list) else [written]:
         print(f"wrote {path} ({path.stat().st_size} bytes)")
     return 0
@@ -303,12 +310,12 @@ def _query_commands(sub) -> None:
         "suffix); csv or xlsx: the mitigations and documents in the source database's columns",
     )
     e.add_argument(
-        "-o",
-        "--output",
-        required=True,
+        "file",
+        nargs="?",
         type=Path,
         help="the file; for csv a directory (mitigations.csv, documents.csv) or NAME.csv",
     )
+    e.add_argument("-o", "--output", type=Path, help="the file, as an option (the same as FILE)")
     e.set_defaults(func=cmd_export)
 
 
@@ -327,7 +334,12 @@ def _curation_commands(sub) -> None:
     i.add_argument("-v", "--verbose", action="store_true", help="print each step")
     i.set_defaults(func=cmd_import)
 
-    rl = sub.add_parser("release", help="stamp a version on the current build")
+    rl = sub.add_parser(
+        "release",
+        help="stamp a version on the current build: a new, versioned release directory (its quads and "
+        "a description of the version), switched in as current; unversioned releases beyond "
+        "KG_KEEP_RELEASES are pruned",
+    )
     rl.add_argument("--version", help="YYYY.MM.DD[.N] or MAJOR.MINOR.PATCH (default: today's date-based one)")
     rl.set_defaults(func=cmd_release)
 

@@ -86,6 +86,10 @@ def test_pylode_documents_the_served_turtle(own_base_server):
     title = "AIRM-KG ontology of AI risk mitigations"
     assert f"<h1>{title}</h1>" in html  # title and label agree: one title, not two run together
     assert html.count(title) >= 2  # the page's <title> and its heading
+    metadata = html.split('id="metadata"', 1)[1]
+    description = metadata.split(">Description</a>", 1)[1].split("</dd>", 1)[0]
+    assert "<li>" not in description, "one description (pyLODE lists several, e.g. an rdfs:comment, in a <ul>)"
+    assert "Classes and properties for AI risk mitigations" in description
     for name in ("Mitigation", "EvidenceQuote", "Classification", "SourceDocument"):
         assert f"{own_base_server}/ontology#{name}" in html
     for name in EXTRACTS:

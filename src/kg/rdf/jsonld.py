@@ -8,7 +8,7 @@ profile)` writes triples as a JSON-LD document in one of the three forms of JSON
 object at the top level of `@graph` (so the compacted form is also the flattened one), the context
 embedded (nothing to fetch; the IRI it is published at is `context_iri(base)`). Every term and
 value is chosen so that expanding the document gives back exactly the triples it was written from
-(tests/test_jsonld.py checks that with pyld).
+(tests/web/test_jsonld.py checks that with pyld).
 """
 
 from __future__ import annotations

@@ -258,13 +258,15 @@ def discard(staging: Path) -> None:
 
 
 def prune(settings: Settings) -> None:
-    """Keep the newest `keep_releases` releases (never the current one, never a versioned one:
-    `kg release` stamps a version on releases meant to be kept and compared); drop stale staging dirs."""
+    """Keep the newest `keep_releases` unversioned releases (and always the current one); never
+    remove a versioned one (`kg release` stamps a version on releases meant to be kept and compared);
+    drop stale staging dirs."""
     clean_stale(settings)
     current = current_path(settings)
     releases = sorted(p for p in settings.releases_dir.iterdir() if not p.name.startswith("."))
-    for old in releases[: -settings.keep_releases]:
-        if old.resolve() != current and not _manifest(old).get("version"):
+    unversioned = [p for p in releases if not _manifest(p).get("version")]
+    for old in unversioned[: -settings.keep_releases]:
+        if old.resolve() != current:
             shutil.rmtree(old, ignore_errors=True)
 
 

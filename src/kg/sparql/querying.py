@@ -156,7 +156,7 @@ def client_of(peer: str | None, forwarded: str = "", trust_proxy: bool = False) 
 
 
 def limits_of(settings: Settings) -> Limits:
-    return Limits(max_chars=settings.max_query_bytes)
+    return gate.limits_for(settings)
 
 
 class Querying:

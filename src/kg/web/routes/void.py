@@ -214,8 +214,11 @@ def void(request: Request) -> Response:
     for tr in triples:
         if tr.subject == ds:
             own.setdefault(tr.predicate.value, []).append(tr.object)
+    names: dict[object, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        tr.subject: tr.object for tr in triples if tr.predicate.value == NS.foaf + "name"
+    }  # the agents
     rows = [
-        (d.iri_term(p), [d.term(o) for o in objs if not isinstance(o, ox.BlankNode)])
+        (d.iri_term(p), [d.term(names.get(o, o)) for o in objs if not isinstance(names.get(o, o), ox.BlankNode)])
         for p, objs in own.items()
         if p != NS.dcat + "distribution"
     ]
