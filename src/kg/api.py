@@ -15,7 +15,7 @@ from kg.pipeline.build import build as _build
 from kg.rdf.sources import collect
 from kg.release import directory
 from kg.shacl.validation import Violation
-from kg.sparql import execute, named
+from kg.sparql import execute, fulltext, named
 
 
 def build(settings: Settings | None = None, log: Callable[[str], None] = lambda _: None) -> BuildReport:
@@ -46,8 +46,8 @@ def reason(settings: Settings | None = None) -> reasoner.ReasonerReport:
 
 def query(text: str, settings: Settings | None = None, substitutions: dict | None = None):
     """Run SPARQL over the current release (union of all graphs); returns pyoxigraph results."""
-    store = directory.current(settings or from_env()).open_store()
-    return execute.run(store, text, substitutions)
+    release = directory.current(settings or from_env())
+    return execute.run(release.open_store(), text, substitutions, fulltext.functions(release.path))
 
 
 def search(
@@ -72,7 +72,8 @@ def query_named(name: str, params: Mapping[str, str], settings: Settings | None 
     its parameters bound as typed terms."""
     settings = settings or from_env()
     query = named.get(named.load_all(named.folder(settings)), name)
-    return named.execute(query, directory.current(settings).open_store(), params)
+    release = directory.current(settings)
+    return named.execute(query, release.open_store(), params, fulltext.functions(release.path))
 
 
 def export(path: str | Path, fmt: str | None = None, settings: Settings | None = None):

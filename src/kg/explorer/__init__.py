@@ -15,11 +15,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.explorer.facts import FACETS
-from kg.explorer.index import FILE
 from kg.explorer.index import write as _write
 from kg.explorer.search import MAX_LIMIT, SORTS, explore, rows
-from kg.explorer.syntax import translate
 from kg.namespaces import DEFAULT_BASE
+from kg.sparql.fulltext import FILE, translate
 
 __all__ = ["FACETS", "FILE", "MAX_LIMIT", "SORTS", "explore", "rows", "translate", "write_index"]
 

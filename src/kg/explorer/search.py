@@ -19,11 +19,10 @@ import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from kg.errors import NoRelease, SearchError, SearchSyntaxError
+from kg.errors import NoRelease, SearchError
 from kg.explorer.facts import FACETS
-from kg.explorer.index import FILE, WEIGHTS
-from kg.explorer.syntax import COLUMNS, translate
 from kg.namespaces import PREFIXES
+from kg.sparql.fulltext import FILE, scores, translate
 
 SORTS = ("relevance", "name", "year")
 MAX_LIMIT = 1000
@@ -87,15 +86,6 @@ def _check(sort: str, limit: int, offset: int) -> None:
         raise SearchError(f"offset {offset} is negative")
 
 
-def _text_matches(ix: _Index, query: str, expr: str) -> dict[int, float]:
-    weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
-    try:
-        rows = ix.db.execute(f"SELECT rowid, bm25(text, {weights}) FROM text WHERE text MATCH ?", (expr,))
-        return {doc: round(-score, 6) for doc, score in rows}
-    except sqlite3.OperationalError as exc:  # the translation should make this unreachable
-        raise SearchSyntaxError(f"the index refused the query ({exc})", query, 0) from None
-
-
 def matching(
     release_dir: Path, query: str = "", filters: Filters | None = None, *, derived: bool = True
 ) -> tuple[_Index, dict[int, float], dict[str, list[str]]]:
@@ -103,7 +93,7 @@ def matching(
     ix = _open(release_dir)
     chosen = normalise(filters)
     expr = translate(query or "")
-    hits = _text_matches(ix, query, expr) if expr else dict.fromkeys(ix.order, 0.0)
+    hits = scores(ix.db, query) if expr else dict.fromkeys(ix.order, 0.0)
     for key, values in chosen.items():
         marks = ", ".join("?" * len(values))
         only = "" if derived else " AND derived = 0"
