@@ -21,7 +21,7 @@ from kg.version import __version__
 from kg.web import errors, openapi
 from kg.web.middleware import FollowReleases, RequestLimits
 from kg.web.querying import Querying
-from kg.web.routes import diff, dumps, home, mappings, resources, sparql, taxonomy, void
+from kg.web.routes import diff, dumps, explorer, home, mappings, resources, sparql, taxonomy, void
 from kg.web.routes import queries as named_queries
 
 STATIC = Path(__file__).parent / "static"
@@ -132,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(FollowReleases, follow=lambda app: follow_release(app, settings))
     app.add_middleware(RequestLimits, max_body=settings.max_query_bytes, max_url=settings.max_url_bytes)
     app.mount("/-/static", StaticFiles(directory=STATIC), name="static")
-    for module in (home, sparql, named_queries, mappings):
+    for module in (home, sparql, named_queries, mappings, explorer):
         app.include_router(module.router)
     for module in (diff, dumps, void, taxonomy, resources):  # resources last: its /{path} catches the rest
         app.include_router(module.router)
