@@ -112,14 +112,14 @@ def ordered(ix: _Index, hits: dict[int, float], sort: str, ranked: bool) -> list
 
 
 def _snippets(ix: _Index, docs: list[int], expr: str) -> dict[int, str]:
-    """A highlighted passage per doc: from the definition, evidence, information or reasoning when
+    """A highlighted passage per doc: from the definition or the evidence when
     the query matches there (what an analyst reads), else from the best column (name, category...)."""
     if not docs:
         return {}
     marks = ", ".join("?" * len(docs))
     if expr:
         cut = f"'{_OPEN}', '{_CLOSE}', '…', {SNIPPET_WORDS}"
-        columns = ", ".join(f"snippet(text, {i}, {cut})" for i in (1, 2, 3, 4, -1))
+        columns = ", ".join(f"snippet(text, {i}, {cut})" for i in (1, 2, -1))
         sql = f"SELECT rowid, {columns} FROM text WHERE text MATCH ? AND rowid IN ({marks})"
         rows = [(r[0], next((t for t in r[1:] if t and _OPEN in t), r[-1])) for r in ix.db.execute(sql, (expr, *docs))]
     else:
