@@ -65,7 +65,7 @@ def heatmap(
     """A grid of cells shaded by count; `href(row, column)` is each cell's link. Empty cells (the
     gaps) are drawn outlined with no number, so they show."""
     cell_w, cell_h, left, head = 64, 22, 210, 70
-    width, height = left + cell_w * len(columns) + 4, head + cell_h * len(rows) + 4
+    width, height = left + cell_w * len(columns) + 70, head + cell_h * len(rows) + 4  # room for the last label
     top = max(cells.values(), default=0) or 1
     out = [
         f'<svg class="chart heatmap" viewBox="0 0 {width} {height}" width="100%" role="img" '
@@ -81,7 +81,7 @@ def heatmap(
         )
     for i, r in enumerate(rows):
         y = head + i * cell_h
-        out.append(f'<text x="{left - 6}" y="{y + cell_h - 7}" text-anchor="end">{escape(_clip(r.label, 34))}</text>')
+        out.append(f'<text x="{left - 6}" y="{y + cell_h - 7}" text-anchor="end">{escape(_clip(r.label, 31))}</text>')
         for j, c in enumerate(columns):
             n = cells.get((r.value, c.value), 0)
             x = left + j * cell_w

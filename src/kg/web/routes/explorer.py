@@ -213,7 +213,7 @@ def coverage(request: Request) -> Response:
     taxonomies: list[dict] = []
     for scheme in ("vocab/mitigation-taxonomy", "vocab/mit-v1-mitigation-taxonomy"):
         nodes = [n for t in d.tree(d.base + scheme) for n in t.walk()]
-        rows = [charts.Axis(n.term.value, f"{n.term.code} {n.term.text}".strip()) for n in nodes]
+        rows = [charts.Axis(n.term.value, n.term.text) for n in nodes]  # the text starts with the code
         sel = Selection()
         href = lambda r, c, sel=sel: sel.href(path, filters={"category": [r.value], "stage": [c.value]})
         name = d.iri_term(d.base + scheme)
