@@ -272,3 +272,23 @@ def test_derived_facts_are_indexed_and_distinguishable(tmp_path):
     asserted = explorer.explore(tmp_path, "watermark", {"stage": "stage:deploy"}, derived=False)
     assert [r["iri"] for r in asserted["results"]] == [NS.kg + "mitigation/a"]
     assert asserted["facets"]["stage"][0]["count"] == 1
+
+
+def test_text_score_in_sparql(built_settings, release):
+    rows = list(
+        kg.query(
+            'SELECT ?m ?s WHERE { ?m a airm:Mitigation BIND (kgf:textScore(?m, "watermark") AS ?s) FILTER (?s > 0) } '
+            "ORDER BY DESC(?s) ?m",
+            built_settings,
+        )
+    )
+    found = explorer.explore(release, "watermark", limit=100)
+    assert [r["m"].value for r in rows] == [r["iri"] for r in found["results"]]
+    assert [float(r["s"].value) for r in rows] == [r["score"] for r in found["results"]]
+    bad = list(kg.query('SELECT ?s WHERE { BIND (kgf:textScore(kg:x, "\\"open") AS ?s) }', built_settings))
+    assert bad[0]["s"] is None  # a malformed text query leaves the score unbound
+
+
+def test_ranked_search_named_query(built_settings):
+    rows = list(kg.api.query_named("ranked-search", {"text": "watermarking"}, built_settings))
+    assert rows and "atermark" in rows[0]["label"].value

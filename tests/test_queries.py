@@ -17,7 +17,7 @@ from kg import api
 from kg.errors import InputError, QueryError, UnknownQuery
 from kg.namespaces import ACTOR, AIRM, CMETHOD, FN, KG, MTAX, STAGE, V1TAX
 from kg.rdf.sources import collect, parse_rdflib
-from kg.sparql import execute, named
+from kg.sparql import execute, fulltext, named
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = named.load_all(ROOT / "queries")
@@ -569,13 +569,24 @@ def test_named_graphs(store):
     assert rows == expected and inferred > 0
 
 
-def test_every_query_answers_the_same_as_its_standalone_text(store):
+def test_every_query_answers_the_same_as_its_standalone_text(store, current):
     """The text the query page shows as an example answers what the named query answers."""
+    functions = fulltext.functions(current.path)  # kgf:textScore (queries tagged "extension")
     for name, query in CATALOGUE.items():
         fmt = "ntriples" if query.form in ("CONSTRUCT", "DESCRIBE") else "csv"
-        answer = execute.render(named.execute(query, store, {}), fmt)
-        standalone = execute.render(execute.run_dataset(store, query.standalone()), fmt)
+        answer = execute.render(named.execute(query, store, {}, functions), fmt)
+        standalone = execute.render(execute.run_dataset(store, query.standalone(), functions=functions), fmt)
         assert sorted(answer.splitlines()) == sorted(standalone.splitlines()), name
+
+
+def test_ranked_search_orders_by_the_explorer_score(store, current):
+    from kg import explorer
+
+    rows = list(named.execute(CATALOGUE["ranked-search"], store, {}, fulltext.functions(current.path)))
+    scores = [float(r["score"].value) for r in rows]
+    assert rows and scores == sorted(scores, reverse=True)
+    top = explorer.explore(current.path, "model weights security", limit=1)["results"][0]
+    assert rows[0]["mitigation"].value == top["iri"]
 
 
 def test_every_query_is_tested_here():

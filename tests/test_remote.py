@@ -345,6 +345,8 @@ def test_named_queries_as_the_embedded_store(remote_store, store, built_settings
     catalogue = named.load_all(named.folder(built_settings))
     assert len(catalogue) > 10
     for name, query in catalogue.items():
+        if "extension" in query.tags:  # kgf: functions exist in the embedded engine only (docs/sparql.md)
+            continue
         assert rows_of(named.execute(query, remote_store, {})) == rows_of(named.execute(query, store, {})), name
 
 

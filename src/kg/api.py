@@ -15,7 +15,7 @@ from kg.pipeline.build import build as _build
 from kg.rdf.sources import collect
 from kg.release import directory
 from kg.shacl.validation import Violation
-from kg.sparql import execute, gate, named
+from kg.sparql import execute, fulltext, gate, named
 
 
 def build(settings: Settings | None = None, log: Callable[[str], None] = lambda _: None) -> BuildReport:
@@ -50,8 +50,8 @@ def query(text: str, settings: Settings | None = None, substitutions: dict | Non
     query is refused here with the same message, position and caret as at `/sparql`."""
     settings = settings or from_env()
     gate.check(text, gate.limits_for(settings))
-    store = directory.current(settings).open_store()
-    return execute.run(store, text, substitutions)
+    release = directory.current(settings)
+    return execute.run(release.open_store(), text, substitutions, fulltext.functions(release.path))
 
 
 def search(
@@ -76,7 +76,8 @@ def query_named(name: str, params: Mapping[str, str], settings: Settings | None 
     its parameters bound as typed terms."""
     settings = settings or from_env()
     query = named.get(named.load_all(named.folder(settings)), name)
-    return named.execute(query, directory.current(settings).open_store(), params)
+    release = directory.current(settings)
+    return named.execute(query, release.open_store(), params, fulltext.functions(release.path))
 
 
 def export(path: str | Path, fmt: str | None = None, settings: Settings | None = None):

@@ -29,6 +29,7 @@ class Namespaces:
     rdom: str = DEFAULT_BASE + "vocab/risk-domain/"
     rcause: str = DEFAULT_BASE + "vocab/risk-cause/"
     cmethod: str = DEFAULT_BASE + "vocab/classification-method/"
+    kgf: str = DEFAULT_BASE + "function#"  # SPARQL extension functions (kgf:textScore); queries predeclare it
     bibo: str = "http://purl.org/ontology/bibo/"
     dcat: str = "http://www.w3.org/ns/dcat#"
     dcterms: str = "http://purl.org/dc/terms/"

@@ -15,13 +15,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.explorer.facts import FACETS
-from kg.explorer.index import FILE
 from kg.explorer.index import write as _write
-from kg.explorer.search import MAX_LIMIT, SORTS, explore, rows
-from kg.explorer.syntax import translate
+from kg.explorer.search import MAX_LIMIT, SORTS, explore, matrix, rows
+from kg.explorer.selection import sparql
 from kg.namespaces import DEFAULT_BASE
+from kg.sparql.fulltext import FILE, translate
 
-__all__ = ["FACETS", "FILE", "MAX_LIMIT", "SORTS", "explore", "rows", "translate", "write_index"]
+__all__ = ["FACETS", "FILE", "MAX_LIMIT", "SORTS", "explore", "matrix", "rows", "sparql", "translate", "write_index"]
 
 
 def write_index(release_dir: Path, store: ox.Store, base: str = DEFAULT_BASE) -> dict:

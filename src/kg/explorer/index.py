@@ -8,7 +8,7 @@ operators, and the Porter stemmer over the `unicode61` tokenizer with diacritics
 in plain tables, so a filter and a facet count are one indexed SQL query each.
 
 Tables:
-    text    FTS5, one row per mitigation (rowid = docs.doc): the columns of `syntax.COLUMNS`
+    text    FTS5, one row per mitigation (rowid = docs.doc): the columns of `kg.sparql.fulltext.COLUMNS`
     docs    doc, iri, id, label, year, result (JSON of the result fields), csv (JSON row)
     facets  (key, value, doc, derived, direct): every facet value of every mitigation, categories
             and risks with their broader concepts (direct = 0), derived = 1 when the graph holds
@@ -28,14 +28,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.explorer import facts as reading
-from kg.explorer.syntax import COLUMNS
 from kg.namespaces import DEFAULT_BASE
+from kg.sparql.fulltext import COLUMNS, FILE
 
-FILE = "search.sqlite"
 FORMAT = "1"
-# BM25 weights, in the order of COLUMNS: the name counts most, then categories and the definition
-WEIGHTS = {"name": 10.0, "definition": 4.0, "evidence": 1.0, "information": 1.5, "reasoning": 1.0}
-WEIGHTS |= {"category": 3.0, "document": 2.0}
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 
 SCHEMA = f"""

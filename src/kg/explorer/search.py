@@ -19,11 +19,10 @@ import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from kg.errors import NoRelease, SearchError, SearchSyntaxError
+from kg.errors import NoRelease, SearchError
 from kg.explorer.facts import FACETS
-from kg.explorer.index import FILE, WEIGHTS
-from kg.explorer.syntax import COLUMNS, translate
 from kg.namespaces import PREFIXES
+from kg.sparql.fulltext import FILE, scores, translate
 
 SORTS = ("relevance", "name", "year")
 MAX_LIMIT = 1000
@@ -87,15 +86,6 @@ def _check(sort: str, limit: int, offset: int) -> None:
         raise SearchError(f"offset {offset} is negative")
 
 
-def _text_matches(ix: _Index, query: str, expr: str) -> dict[int, float]:
-    weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
-    try:
-        rows = ix.db.execute(f"SELECT rowid, bm25(text, {weights}) FROM text WHERE text MATCH ?", (expr,))
-        return {doc: round(-score, 6) for doc, score in rows}
-    except sqlite3.OperationalError as exc:  # the translation should make this unreachable
-        raise SearchSyntaxError(f"the index refused the query ({exc})", query, 0) from None
-
-
 def matching(
     release_dir: Path, query: str = "", filters: Filters | None = None, *, derived: bool = True
 ) -> tuple[_Index, dict[int, float], dict[str, list[str]]]:
@@ -103,7 +93,7 @@ def matching(
     ix = _open(release_dir)
     chosen = normalise(filters)
     expr = translate(query or "")
-    hits = _text_matches(ix, query, expr) if expr else dict.fromkeys(ix.order, 0.0)
+    hits = scores(ix.db, query) if expr else dict.fromkeys(ix.order, 0.0)
     for key, values in chosen.items():
         marks = ", ".join("?" * len(values))
         only = "" if derived else " AND derived = 0"
@@ -122,17 +112,18 @@ def ordered(ix: _Index, hits: dict[int, float], sort: str, ranked: bool) -> list
 
 
 def _snippets(ix: _Index, docs: list[int], expr: str) -> dict[int, str]:
+    """A highlighted passage per doc: from the definition or the evidence when
+    the query matches there (what an analyst reads), else from the best column (name, category...)."""
     if not docs:
         return {}
     marks = ", ".join("?" * len(docs))
     if expr:
-        sql = (
-            f"SELECT rowid, snippet(text, -1, '{_OPEN}', '{_CLOSE}', '…', {SNIPPET_WORDS}) FROM text "
-            f"WHERE text MATCH ? AND rowid IN ({marks})"
-        )
-        rows = ix.db.execute(sql, (expr, *docs))
+        cut = f"'{_OPEN}', '{_CLOSE}', '…', {SNIPPET_WORDS}"
+        columns = ", ".join(f"snippet(text, {i}, {cut})" for i in (1, 2, -1))
+        sql = f"SELECT rowid, {columns} FROM text WHERE text MATCH ? AND rowid IN ({marks})"
+        rows = [(r[0], next((t for t in r[1:] if t and _OPEN in t), r[-1])) for r in ix.db.execute(sql, (expr, *docs))]
     else:
-        rows = ix.db.execute(f"SELECT rowid, definition FROM text WHERE rowid IN ({marks})", docs)
+        rows = ix.db.execute(f"SELECT rowid, definition FROM text WHERE rowid IN ({marks})", docs).fetchall()
     out = {}
     for doc, text in rows:
         text = " ".join((text or "").split())
@@ -234,3 +225,28 @@ def rows(
     order = ordered(ix, hits, sort, bool(translate(query or "")))
     csv = dict(ix.db.execute("SELECT doc, csv FROM docs"))
     return [json.loads(csv[d]) for d in order]
+
+
+def matrix(
+    release_dir: Path,
+    rows_key: str,
+    columns_key: str,
+    query: str = "",
+    filters: Filters | None = None,
+    *,
+    derived: bool = True,
+) -> dict[tuple[str, str], int]:
+    """Mitigations per (value of `rows_key`, value of `columns_key`) among those matching: the
+    cells of a heat map (stage × function, category × stage)."""
+    for key in (rows_key, columns_key):
+        if key not in FACETS:
+            raise SearchError(f"unknown facet {key!r}: the facets are {', '.join(FACETS)}")
+    ix, hits, _ = matching(release_dir, query, filters, derived=derived)
+    ix.db.execute("DELETE FROM hits")
+    ix.db.executemany("INSERT INTO hits VALUES (?)", ((d,) for d in hits))
+    only = "" if derived else " AND a.derived = 0 AND b.derived = 0"
+    sql = (
+        "SELECT a.value, b.value, COUNT(*) FROM hits h JOIN facets a ON a.doc = h.doc AND a.key = ? "
+        f"JOIN facets b ON b.doc = h.doc AND b.key = ?{only} GROUP BY a.value, b.value"
+    )
+    return {(a, b): n for a, b, n in ix.db.execute(sql, (rows_key, columns_key))}

@@ -25,7 +25,7 @@ from kg.sparql.querying import Querying
 from kg.version import __version__
 from kg.web import errors, openapi
 from kg.web.middleware import FollowReleases, RequestLimits, SecurityHeaders
-from kg.web.routes import diff, dumps, home, mappings, resources, sparql, taxonomy, void
+from kg.web.routes import diff, dumps, explorer, home, mappings, resources, sparql, taxonomy, void
 from kg.web.routes import queries as named_queries
 
 STATIC = Path(__file__).parent / "static"
@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None, extensions: Sequence[Extend] = 
         max_age=86400,
     )
     app.mount("/-/static", StaticFiles(directory=STATIC), name="static")
-    for module in (home, sparql, named_queries, mappings):
+    for module in (home, sparql, named_queries, mappings, explorer):
         app.include_router(module.router)
     for extend in extensions:  # before resources, whose /{path} catches the rest
         added.append(extend(app))

@@ -1,4 +1,6 @@
-"""The explorer's query language, translated into SQLite FTS5 syntax (docs/explorer.md).
+"""Full-text search: the query language of the explorer's index, translated into SQLite FTS5
+syntax, the scores of a query over an index file, and the SPARQL function `kgf:textScore` on them
+(docs/explorer.md, docs/sparql.md). The index itself is written by `kg.explorer.index`.
 
     model weights          both words (AND is the default), stemmed: "weight" matches "weights"
     "incident reporting"   a phrase
@@ -18,11 +20,23 @@ token, so no user text reaches FTS5's own syntax: anything that is not the langu
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
 
 from kg.errors import SearchSyntaxError
+from kg.namespaces import NS
 
+FILE = "search.sqlite"  # in each release directory
 COLUMNS = ("name", "definition", "evidence", "information", "reasoning", "category", "document")
+# BM25 weights, per column: the name counts most, then the definition and the categories
+WEIGHTS = {"name": 10.0, "definition": 4.0, "evidence": 1.0, "information": 1.5, "reasoning": 1.0}
+WEIGHTS |= {"category": 3.0, "document": 2.0}
+TEXT_SCORE = NS.kgf + "textScore"
 MAX_DEPTH = 32  # nested parentheses
 MAX_TERMS = 4096  # words and phrases in one query
 _TOKEN = re.compile(r'\s+|"|\(|\)|[^\s"()]+')
@@ -207,3 +221,61 @@ def translate(query: str) -> str:
         return _emit(tree)
     except SearchSyntaxError as exc:
         raise SearchSyntaxError(exc.reason, query, exc.position) from None
+
+
+def scores(db: sqlite3.Connection, query: str) -> dict[int, float]:
+    """BM25 score (higher is better) of every row of the index's `text` table matching `query`;
+    every row scores 0 for a query with nothing to search for."""
+    expr = translate(query)
+    if not expr:
+        return {row[0]: 0.0 for row in db.execute("SELECT rowid FROM text")}
+    weights = ", ".join(str(WEIGHTS[c]) for c in COLUMNS)
+    try:
+        rows = db.execute(f"SELECT rowid, bm25(text, {weights}) FROM text WHERE text MATCH ?", (expr,))
+        return {doc: round(-score, 6) for doc, score in rows}
+    except sqlite3.OperationalError as exc:  # the translation should make this unreachable
+        raise SearchSyntaxError(f"the index refused the query ({exc})", query, 0) from None
+
+
+class TextScore:
+    """`kgf:textScore(?m, "query")` for pyoxigraph's `custom_functions`: the BM25 score of mitigation
+    ?m for the query (an xsd:double, 0 when it does not match, unbound for a malformed query or a
+    term that is no mitigation IRI). Each query's scores are computed once and kept (LRU)."""
+
+    def __init__(self, index: Path, keep: int = 64) -> None:
+        self.index, self.keep = Path(index), keep
+        self.cache: OrderedDict[str, dict[str, float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def by_iri(self, query: str) -> dict[str, float]:
+        with self.lock:
+            if query in self.cache:
+                self.cache.move_to_end(query)
+                return self.cache[query]
+        db = sqlite3.connect(f"file:{self.index}?mode=ro&immutable=1", uri=True)
+        try:
+            iris = dict(db.execute("SELECT doc, iri FROM docs"))
+            found = {iris[d]: s for d, s in scores(db, query).items()}
+        finally:
+            db.close()
+        with self.lock:
+            self.cache[query] = found
+            while len(self.cache) > self.keep:
+                self.cache.popitem(last=False)
+        return found
+
+    def __call__(self, subject=None, text=None, *rest):
+        if not isinstance(subject, ox.NamedNode) or not isinstance(text, ox.Literal) or rest:
+            return None
+        try:
+            found = self.by_iri(text.value)
+        except SearchSyntaxError:
+            return None
+        return ox.Literal(repr(float(found.get(subject.value, 0.0))), datatype=ox.NamedNode(NS.xsd + "double"))
+
+
+def functions(release_dir: Path | None) -> dict[ox.NamedNode, TextScore]:
+    """The custom SPARQL functions over a release (none when it has no index)."""
+    if release_dir is None or not (Path(release_dir) / FILE).is_file():
+        return {}
+    return {ox.NamedNode(TEXT_SCORE): TextScore(Path(release_dir) / FILE)}
