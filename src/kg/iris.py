@@ -71,3 +71,8 @@ def organization_iri(name: str) -> URIRef:
 def document_iri(source_id: str) -> URIRef:
     """`kg:document/{id}`: the source id without its "doc-" prefix, spaces as '-' (dots kept)."""
     return KG["document/" + source_id.removeprefix("doc-").replace(" ", "-")]
+
+
+def derivation_iri(local_id: str, kind: str, value: str) -> URIRef:
+    """`kg:derivation/{mitigation id}/{stage|actor}/{value's local name}`: one derived fact."""
+    return KG[f"derivation/{local_id}/{kind}/{value}"]
