@@ -48,6 +48,22 @@ class ValidationFailed(KGError):
         super().__init__(f"{len(violations)} SHACL violation(s); invalid data was not loaded")
 
 
+class QualityCheckFailed(KGError):
+    """A quality-check query of queries/qc/ returned rows (each row a defect); `failures` holds
+    (query file, its intent-and-fix comment, the rows as text) for each check that fired."""
+
+    exit_code = 3
+    http_status = 422
+
+    def __init__(self, failures: list[tuple[str, str, list[str]]]) -> None:
+        self.failures = failures
+        parts = [f"{len(failures)} quality check(s) failed; the release was not written"]
+        for path, comment, rows in failures:
+            parts.append(f"{path}: {len(rows)} row(s)\n{comment}")
+            parts += [f"    {row}" for row in rows]
+        super().__init__("\n".join(parts))
+
+
 class UnsupportedShapes(KGError):
     """Shapes the set-oriented SHACL engine cannot run, and falling back to pyshacl was not allowed."""
 

@@ -19,8 +19,8 @@ document, with their risks, AI actor tasks, AI RMF function and subcategory.
 The MIT AI Risk Mitigation Database v1 holds 203 controls citing NIST AI 600-1 (A0xxx_NIST2024). They
 are MIT's extraction of the same actions; `match_v1_controls` pairs them by their text and the pairs
 are the mapping set data/mappings/mit-v1-to-nist-ai-600-1.sssom.tsv (skos:exactMatch, justified by
-lexical similarity). The records are never merged. Run `python -m kg.generate.nist` to print that
-mapping set from the sources.
+lexical similarity). The records are never merged. `kg generate` writes that mapping set (`texts`);
+`python -m kg.generate.nist` prints it.
 """
 
 from __future__ import annotations
@@ -367,6 +367,11 @@ MATCH_COLUMNS = (
     "mapping_date",
     "comment",
 )
+
+
+def texts(root: Path) -> dict[str, str]:
+    """{output path: its text}: the mapping set this module writes (`kg generate`)."""
+    return {MATCHES: matches_tsv(root)}
 
 
 def matches_tsv(root: Path, date: str = "2026-11-23") -> str:

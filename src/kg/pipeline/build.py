@@ -27,7 +27,7 @@ from kg import explorer, reasoner
 from kg.config import Settings
 from kg.errors import ReasonerUnavailable, ValidationFailed
 from kg.namespaces import DEFAULT_BASE
-from kg.pipeline import infer, overlay
+from kg.pipeline import infer, overlay, qc
 from kg.rdf.sources import Source, TermConverter, collect, graph_of, load_into, parse_rdflib, shape_sources
 from kg.release import directory
 from kg.shacl.validation import Violation, failing, validate_graphs, validate_store
@@ -198,7 +198,9 @@ def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> Bu
             report.reasoner = str(result)
         with timer("infer"):
             report.inferred = infer.materialise(memory)
-            rebase_store(memory, settings.base_iri)
+        with timer("qc"):  # queries/qc/*.rq on the project's own IRIs, before they are rebased
+            qc.require_ok(settings.root, memory)
+        rebase_store(memory, settings.base_iri)
         with timer("index"):  # the explorer's search index, in the release so it switches with it
             explorer.write_index(staging, memory, settings.base_iri)
         with timer("write"):

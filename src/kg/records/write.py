@@ -3,6 +3,8 @@ classifications, persons, organisations and author lists (shared by `kg generate
 
 from __future__ import annotations
 
+import re
+
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID
@@ -29,6 +31,29 @@ def new_graph() -> Graph:
 
 def en(text: str) -> Literal:
     return Literal(text, lang="en")
+
+
+# UTF-8 read as Windows-1252 / Latin-1 ("â€™", "Ã©", "Â "): what shapes/airm-text-shapes.ttl refuses.
+_MOJIBAKE = re.compile("â€|Ã[\u00a0-\u00bf\u0152-\u2122]|Â[\u00a0-\u00bf]")
+
+
+def tidy(text: str) -> tuple[str, str | None]:
+    """A label, name or title from a source without blanks around it and with mojibake undone (the
+    text re-encoded as Windows-1252 and read as UTF-8, when that works); and a note saying what the
+    source wrote, when anything changed (for skos:editorialNote; docs/model.md, "Text quality")."""
+    fixed = text
+    if _MOJIBAKE.search(fixed):
+        try:
+            fixed = fixed.encode("cp1252").decode("utf-8")
+        except UnicodeError:
+            pass  # not that kind of mojibake: left for the shapes to report
+    done = ["undoes its mojibake"] if fixed != text else []
+    if fixed.strip() != fixed:
+        fixed = fixed.strip()
+        done.insert(0, "drops the blanks around it")
+    if not done:
+        return text, None
+    return fixed, f"The source writes {text!r}; AIRM-KG {' and '.join(done)}."
 
 
 def add_mitigation(g: Graph, local_id: str, doc: URIRef, dataset: URIRef, name: str | None = None) -> URIRef:
