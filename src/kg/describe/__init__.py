@@ -574,6 +574,7 @@ class Describer:
         status = provenance.status(self, iri)
         if status:
             resource.extras["status"] = status
+        resource.extras.update(provenance.authorship(self, iri))
         if extras:
             resource.extras.update(self.extras(iri, kind))
         return resource

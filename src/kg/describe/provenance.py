@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from kg.namespaces import NS
 
+# The editorial note the generators put on a definition the project wrote (kg.generate.skos.OWN_DEFINITION).
+OWN_DEFINITION = "The definition is AIRM-KG's own wording: no source the project ships gives one."
 DERIVED_ROLES = {NS.airm + "derivedLifecycleStage": "Lifecycle stage", NS.airm + "derivedActor": "Actor"}
 
 
@@ -23,6 +25,22 @@ def status(d, iri: str) -> dict:
     value = rows[0]["status"].value
     rights = next((r["rights"].value for r in rows if r["rights"] is not None), "")
     return {"iri": value, "label": d.label(value) or value.rsplit("/", 1)[-1], "rights": rights}
+
+
+def authorship(d, iri: str) -> dict:
+    """Whether a term's name is only inferred or unknown, and whether its definition is the project's own."""
+    rows = d.select(
+        f"""SELECT ?status ?note WHERE {{ OPTIONAL {{ $t airm:nameStatus ?status }}
+            OPTIONAL {{ $t skos:editorialNote ?note FILTER (STR(?note) = "{OWN_DEFINITION}") }} }}""",
+        t=iri,
+    )
+    out: dict = {}
+    for r in rows:
+        if r["status"] is not None:
+            out["name_status"] = {"iri": r["status"].value, "label": d.label(r["status"].value)}
+        if r["note"] is not None:
+            out["own_definition"] = r["note"].value
+    return out
 
 
 def derived_roles(d, iri: str) -> list[dict]:
