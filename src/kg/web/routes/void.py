@@ -68,6 +68,15 @@ def description(request: Request) -> tuple[ox.NamedNode, list[ox.Triple]]:
             ),
         ),
         ox.Triple(ds, n(NS.dcterms + "license"), n(CC_BY)),
+        ox.Triple(
+            ds,
+            n(NS.dcterms + "rights"),
+            ox.Literal(
+                "CC BY 4.0, except the subset of the MIT mitigation navigator's seed records, which is preliminary "
+                "(adms:status UnderDevelopment), carries no licence and is not to be shared or cited (its dcterms:rights).",
+                language="en",
+            ),
+        ),
         ox.Triple(ds, n(NS.void + "uriSpace"), ox.Literal(d.base)),
         ox.Triple(ds, n(NS.void + "sparqlEndpoint"), n(service + "/sparql")),
         ox.Triple(ds, n(NS.void + "triples"), typed(triple_count(request), "integer")),
@@ -118,7 +127,7 @@ def subsets(d, ds: ox.NamedNode) -> list[ox.Triple]:
         t += [
             tr
             for tr in d.outgoing(source)
-            if tr.predicate.value.startswith((NS.dcterms, NS.void, NS.dcat)) or tr.predicate == RDF_TYPE
+            if tr.predicate.value.startswith((NS.dcterms, NS.void, NS.dcat, NS.adms)) or tr.predicate == RDF_TYPE
         ]
     return t
 
@@ -154,7 +163,11 @@ def void(request: Request) -> Response:
         if p != NS.dcat + "distribution"
     ]
     sources = [
-        {"term": d.term(s), "licenses": [d.term(o) for o in d.objects(s, NS.dcterms + "license")]}
+        {
+            "term": d.term(s),
+            "licenses": [d.term(o) for o in d.objects(s, NS.dcterms + "license")],
+            "rights": [d.term(o) for o in d.objects(s, NS.dcterms + "rights")],
+        }
         for s in own.get(NS.void + "subset", [])
     ]
     return page(
