@@ -158,6 +158,8 @@ def _run_on_big_stack(store: ox.Store, job: Job):
             outcome.append(("ok", execute(store, job)))
         except KGError as exc:
             outcome.append(("error", (type(exc).__name__, str(exc))))
+        except MemoryError:  # a resource limit, not the query's fault: 503 as when the worker is stopped
+            outcome.append(("error", ("OutOfMemory", "the query ran out of memory and was stopped; narrow it")))
         except Exception as exc:  # anything else: generic for the client, logged here
             log.exception("query failed in worker")
             outcome.append(("error", ("QueryError", f"query failed: {type(exc).__name__}")))
