@@ -63,3 +63,12 @@ def test_pages_of_other_records_show_no_status(http, store):
     for iri in others:
         page = http.get(iri.removeprefix(DEFAULT_BASE.rstrip("/")), headers=BROWSER)
         assert page.status_code == 200 and 'class="status-notice"' not in page.text
+
+
+def test_a_concept_with_an_inferred_name_says_so_and_an_own_definition_is_marked(http):
+    page = http.get("/vocab/lifecycle-stage/plan-and-design", headers=BROWSER)
+    assert page.status_code == 200
+    assert 'class="name-status"' in page.text and "name inferred" in page.text
+    assert 'class="own-definition"' in page.text
+    confirmed = http.get("/vocab/lifecycle-stage/build-and-use-model", headers=BROWSER).text
+    assert 'class="name-status"' not in confirmed and 'class="own-definition"' not in confirmed

@@ -11,7 +11,7 @@ from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from kg.errors import InputError
 from kg.generate.common import NEXUS_MITIGATION_DATA, NEXUS_REPO, NEXUS_RISK_DATA, read_yaml
-from kg.generate.skos import add_concept, add_scheme
+from kg.generate.skos import add_concept, add_scheme, mark_own_definition
 from kg.iris import document_iri
 from kg.namespaces import AIRM, RCAUSE, RDOM, V1TAX
 from kg.records.write import CC_BY, en, new_graph, tidy
@@ -166,7 +166,7 @@ def add_domain(g: Graph, scheme: URIRef, domain: dict, subdomains: list[dict]) -
     )
     grouping = f"its subdomains {subs[0]}–{subs[-1]}" if len(subs) > 1 else f"its subdomain {subs[0]}"
     definition = f"Domain {code} of the MIT AI Risk Repository's Domain Taxonomy of AI Risks, grouping {grouping}."
-    nexus_concept(g, scheme, RDOM[code], AIRM.RiskCategory, domain, definition, notation=code)
+    mark_own_definition(g, nexus_concept(g, scheme, RDOM[code], AIRM.RiskCategory, domain, definition, notation=code))
 
 
 # --- MIT AI Risk Repository: causal taxonomy ------------------------------------------------
@@ -193,7 +193,10 @@ def add_factor(g: Graph, scheme: URIRef, factor: dict, values: list[dict]) -> No
         f"The causal factor '{name}' of the MIT AI Risk Repository's Causal Taxonomy of AI "
         f"Risks; its values are {listed}."
     )
-    nexus_concept(g, scheme, RCAUSE[local(factor["id"], FACTOR, RISK_DATA)], AIRM.RiskCategory, factor, definition)
+    iri = nexus_concept(
+        g, scheme, RCAUSE[local(factor["id"], FACTOR, RISK_DATA)], AIRM.RiskCategory, factor, definition
+    )
+    mark_own_definition(g, iri)
 
 
 def add_cause_value(g: Graph, scheme: URIRef, value: dict) -> None:

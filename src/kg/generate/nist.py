@@ -39,7 +39,7 @@ from kg import align
 from kg.errors import InputError
 from kg.generate import nist_risks
 from kg.generate.common import NEXUS_CONTROLS, NEXUS_NIST, NEXUS_NIST_ACTIONS, NEXUS_REPO, read_yaml
-from kg.generate.skos import add_concept, add_scheme
+from kg.generate.skos import add_concept, add_scheme, mark_own_definition
 from kg.iris import document_iri, slug
 from kg.namespaces import AIRM, FN, KG
 from kg.records.write import add_evidence, add_mitigation, en, new_graph
@@ -203,7 +203,7 @@ def add_tasks(g: Graph, actions: list[dict]) -> dict[str, URIRef]:
         g,
         NISTTASK,
         "NIST AI RMF AI actor tasks",
-        "The categories of AI actor tasks of the NIST AI Risk Management Framework (Appendix A) that NIST AI "
+        "The categories of AI actor tasks of the NIST AI Risk Management Framework that NIST AI "
         "600-1 names for its suggested actions.",
         [NIST_AI_RMF, NIST_PDF],
         APACHE,
@@ -225,9 +225,9 @@ def add_tasks(g: Graph, actions: list[dict]) -> dict[str, URIRef]:
             NISTTASK[key],
             AIRM.AIActorTask,
             label=names[0],
-            definition=f"The AI actor task '{names[0]}' that NIST AI 600-1 names for suggested "
-            "actions (NIST AI RMF, Appendix A).",
+            definition=f"The AI actor task '{names[0]}' that NIST AI 600-1 names for suggested actions.",
         )
+        mark_own_definition(g, iri)
         for other in names[1:]:
             g.add((iri, SKOS.hiddenLabel, en(other)))
             g.add((iri, SKOS.editorialNote, en(f"The source also spells it {other!r}.")))
@@ -261,6 +261,7 @@ def add_subcategories(g: Graph, actions: list[dict]) -> None:
             notation=code,
             definition=f"Category {code} of the NIST AI RMF Core, in its {name} function.",
         )
+        mark_own_definition(g, iri)
         g.add((iri, AIRM.nameStatus, AIRM.NameUnknown))
     for code in sorted(counts, key=code_key):
         name = FUNCTIONS[code[:2]][0]
@@ -276,6 +277,7 @@ def add_subcategories(g: Graph, actions: list[dict]) -> None:
             f"NIST AI 600-1 lists {counts[code]} suggested action"
             f"{'s' if counts[code] > 1 else ''} under it.",
         )
+        mark_own_definition(g, iri)
         g.add((iri, AIRM.nameStatus, AIRM.NameUnknown))
 
 

@@ -58,6 +58,16 @@ def add_concept(
     return iri
 
 
+# The mark of a definition the project wrote itself (docs/model.md, "Text the project wrote").
+OWN_DEFINITION = "The definition is AIRM-KG's own wording: no source the project ships gives one."
+
+
+def mark_own_definition(g: Graph, iri: URIRef) -> URIRef:
+    """Mark the concept's skos:definition as written by the project, not by a source."""
+    g.add((iri, SKOS.editorialNote, en(OWN_DEFINITION)))
+    return iri
+
+
 def link(g: Graph, scheme: URIRef, iri: URIRef, broader: URIRef | None) -> None:
     """skos:broader and skos:narrower both ways, or topConceptOf / hasTopConcept."""
     if broader is None:

@@ -12,7 +12,7 @@ from rdflib.namespace import SKOS
 from kg.errors import InputError
 from kg.generate.common import AIRISK, read_yaml
 from kg.generate.reference import REFERENCE, load_reference
-from kg.generate.skos import TERM_STATUS, add_concept, add_scheme
+from kg.generate.skos import TERM_STATUS, add_concept, add_scheme, mark_own_definition
 from kg.iris import slug
 from kg.namespaces import ACTOR, AIRM, CMETHOD, FN, MTAX, STAGE
 from kg.records.write import CC_BY, en, new_graph
@@ -96,8 +96,9 @@ def build(root: Path) -> dict[str, Graph]:
     ref = load_reference(root)
     navigator = navigator_descriptions(read_yaml(root / SEEDS))
     out = {"ontology/vocab/mitigation-taxonomy.ttl": mitigation_taxonomy(ref["taxonomy"], navigator)}
+    seed_text = " ".join(p.read_text(encoding="utf-8") for p in sorted((root / SEEDS).parent.glob("*.txt")))
     for spec in FLAT:
-        out[f"ontology/vocab/{spec.file}.ttl"] = flat_vocabulary(spec, ref[spec.key])
+        out[f"ontology/vocab/{spec.file}.ttl"] = flat_vocabulary(spec, ref[spec.key], " ".join(seed_text.split()))
     out["ontology/vocab/classification-method.ttl"] = classification_methods()
     return out
 
@@ -151,6 +152,8 @@ def add_v2_concept(g: Graph, scheme: URIRef, e: dict, by_code: dict, navigator: 
         notation=e["code"],
         broader=MTAX[e["parent"]] if e["parent"] else None,
     )
+    if not navigator:  # the reference's descriptions and the unnamed codes' definitions are ours
+        mark_own_definition(g, iri)
     if not named:
         # The reference's guess is kept as an editorial note, never as a name or definition.
         g.add((iri, AIRM.nameStatus, AIRM.NameUnknown))
@@ -180,7 +183,10 @@ def status(entry: dict) -> str:
         raise InputError(f"{REFERENCE}: unknown status {entry.get('status')!r} in {entry}") from None
 
 
-def flat_vocabulary(spec: Flat, items: list[dict]) -> Graph:
+def flat_vocabulary(spec: Flat, items: list[dict], seed_text: str = "") -> Graph:
+    """The concepts of a flat vocabulary of the reference. A description the seed pages show word for
+    word is theirs; the others are the project's own (marked). A name the reference marks as inferred
+    is marked airm:nameStatus airm:NameInferred."""
     g = new_graph()
     scheme = add_scheme(g, spec.ns, spec.title, spec.definition, list(spec.sources), CC_BY)
     slugs = [slug(item["label"]) for item in items]
@@ -196,6 +202,10 @@ def flat_vocabulary(spec: Flat, items: list[dict]) -> Graph:
             definition=item["description"],
             status=status(item),
         )
+        if item["description"] not in seed_text:
+            mark_own_definition(g, spec.ns[slug(item["label"])])
+        if item["status"] == "inferred":
+            g.add((spec.ns[slug(item["label"])], AIRM.nameStatus, AIRM.NameInferred))
     return g
 
 
@@ -212,5 +222,6 @@ def classification_methods() -> Graph:
         CC_BY,
     )
     for local, label, definition in METHODS:
-        add_concept(g, scheme, CMETHOD[local], AIRM.ClassificationMethod, label=label, definition=definition)
+        iri = add_concept(g, scheme, CMETHOD[local], AIRM.ClassificationMethod, label=label, definition=definition)
+        mark_own_definition(g, iri)
     return g

@@ -51,8 +51,15 @@ async def home(request: Request, q: str = "") -> Response:
     return page(request, "home.html", context, links)
 
 
+# With derived facts (docs/model.md, Derived facts) and without them: a direct stage is a primary or
+# other one, a direct category one that a classification other than a derived one assigns.
 MATRIX = """SELECT ?s ?f (COUNT(DISTINCT ?m) AS ?n) WHERE {
   ?m a airm:Mitigation ; airm:lifecycleStage ?s ; airm:airmFunction ?f } GROUP BY ?s ?f"""
+MATRIX_DIRECT = """SELECT ?s ?f (COUNT(DISTINCT ?m) AS ?n) WHERE {
+  ?m a airm:Mitigation ; airm:primaryLifecycleStage|airm:otherLifecycleStage ?s ; airm:airmFunction ?f } GROUP BY ?s ?f"""
+CATEGORIES_DIRECT = """SELECT ?c (COUNT(DISTINCT ?m) AS ?n) WHERE {
+  ?m airm:mitigationCategory ?x . ?k airm:classifies ?m ; airm:category ?x ; airm:classificationMethod ?method .
+  FILTER (?method != cmethod:derived) ?x skos:broaderTransitive* ?c } GROUP BY ?c"""
 TAXONOMIES = ("vocab/mitigation-taxonomy", "vocab/mit-v1-mitigation-taxonomy")
 LISTED = (
     ("mitigation/", "Mitigations"),
@@ -76,8 +83,14 @@ def matrix(d) -> dict:
     stages = [n for top in d.tree(base + "vocab/lifecycle-stage") for n in top.walk()]
     functions = [n for top in d.tree(base + "vocab/airm-function") for n in top.walk()]
     cells = {(r["s"].value, r["f"].value): int(r["n"].value) for r in execute.run(d.store, MATRIX)}
+    direct = {(r["s"].value, r["f"].value): int(r["n"].value) for r in execute.run(d.store, MATRIX_DIRECT)}
     top = max(cells.values(), default=0)
-    return {"stages": stages, "functions": functions, "cells": cells, "max": top}
+    return {"stages": stages, "functions": functions, "cells": cells, "direct": direct, "max": top}
+
+
+def direct_counts(d) -> dict[str, int]:
+    """Mitigations per category (its subtree) counting only categories no derivation gave."""
+    return {r["c"].value: int(r["n"].value) for r in execute.run(d.store, CATEGORIES_DIRECT)}
 
 
 def overview(request: Request) -> dict:
@@ -85,7 +98,10 @@ def overview(request: Request) -> dict:
     cached = getattr(request.app.state, "overview", None)
     if cached is None or cached[0] is not request.app.state.store:
         d = describer(request)
-        taxonomies = [{"scheme": d.iri_term(d.base + t), "top": d.tree(d.base + t)} for t in TAXONOMIES]
+        direct = direct_counts(d)
+        taxonomies = [
+            {"scheme": d.iri_term(d.base + t), "top": d.tree(d.base + t), "direct": direct} for t in TAXONOMIES
+        ]
         cached = (
             request.app.state.store,
             {"taxonomies": taxonomies, "matrix": matrix(d), "listed": LISTED, "schemes": d.schemes()},

@@ -59,7 +59,9 @@ PROJECT = "AIRM-KG project"
 CONTRIBUTORS = "AIRM-KG contributors"
 RIGHTS = (
     "The project's ontology, vocabularies, mappings and own data are CC BY 4.0. Each source dataset "
-    "(void:subset) keeps its own licence and rights, stated on it: see data/sources/README.md."
+    "(void:subset) keeps its own licence and rights, stated on it: see data/sources/README.md. The MIT "
+    "mitigation navigator's seed records are preliminary (adms:status UnderDevelopment), carry no licence "
+    "and are not to be shared or cited (the subset's dcterms:rights)."
 )
 
 
@@ -184,7 +186,10 @@ def subsets(request: Request, ds: ox.NamedNode) -> list[ox.Triple]:
         t += [
             tr
             for tr in d.outgoing(source)
-            if (tr.predicate.value.startswith((NS.dcterms, NS.void, NS.dcat, NS.prov)) or tr.predicate == RDF_TYPE)
+            if (
+                tr.predicate.value.startswith((NS.dcterms, NS.void, NS.dcat, NS.prov, NS.adms))
+                or tr.predicate == RDF_TYPE
+            )
             and tr.predicate.value != NS.void + "triples"
         ]
     return t
@@ -223,7 +228,11 @@ def void(request: Request) -> Response:
         if p != NS.dcat + "distribution"
     ]
     sources = [
-        {"term": d.term(s), "licenses": [d.term(o) for o in d.objects(s, NS.dcterms + "license")]}
+        {
+            "term": d.term(s),
+            "licenses": [d.term(o) for o in d.objects(s, NS.dcterms + "license")],
+            "rights": [d.term(o) for o in d.objects(s, NS.dcterms + "rights")],
+        }
         for s in own.get(NS.void + "subset", [])
     ]
     return page(

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
+from kg.describe import provenance
 from kg.namespaces import DEFAULT_BASE, NS
 from kg.sparql import execute
 
@@ -440,6 +441,7 @@ class Describer:
                     "method": [self.term(o) for o in self.objects(c, ns + "classificationMethod")],
                     "by": [self.term(o) for o in self.objects(c, NS.prov + "wasAttributedTo")],
                     "reasoning": self._first(c, ox.NamedNode(ns + "reasoning")),
+                    "derived_from": [self.term(o) for o in self.objects(c, NS.prov + "wasDerivedFrom")],
                 }
             )
         evidence = [
@@ -455,9 +457,12 @@ class Describer:
             for rank in ("primary", "other"):
                 for o in self.objects(node, f"{ns}{rank}{prop}"):
                     roles.append({"role": name, "rank": rank, **self.concept_info(o.value)})
+        roles += provenance.derived_roles(self, iri)
         siblings = [m for d in docs for m in self.mitigations_of(d) if m["mitigation"].value != iri]
         return {
-            "categories": [self.concept_info(o.value) for o in self.objects(node, ns + "mitigationCategory")],
+            "categories": provenance.mark_derived(
+                [self.concept_info(o.value) for o in self.objects(node, ns + "mitigationCategory")], classifications
+            ),
             "classifications": classifications,
             "evidence": evidence,
             "roles": roles,
@@ -504,19 +509,6 @@ class Describer:
             "count": subtree.get(iri, 0),
             "direct": direct.get(iri, 0),
         }
-
-    def status(self, iri: str) -> dict:
-        """The ADMS status of a record (the navigator's preliminary data) and what its dataset says of its rights."""
-        rows = self.select(
-            f"""SELECT ?status ?rights WHERE {{ $r <{NS.adms}status> ?status .
-                OPTIONAL {{ {{ $r dcterms:rights ?rights }} UNION {{ $r void:inDataset/dcterms:rights ?rights }} }} }}""",
-            r=iri,
-        )
-        if not rows:
-            return {}
-        status = rows[0]["status"].value
-        rights = next((r["rights"].value for r in rows if r["rights"] is not None), "")
-        return {"iri": status, "label": self.label(status) or local_name(status), "rights": rights}
 
     def extras(self, iri: str, kind: str) -> dict:
         if kind == "mitigation":
@@ -579,9 +571,10 @@ class Describer:
         )
         if total > len(incoming):
             resource.extras["incoming_truncated"] = total
-        status = self.status(iri)
+        status = provenance.status(self, iri)
         if status:
             resource.extras["status"] = status
+        resource.extras.update(provenance.authorship(self, iri))
         if extras:
             resource.extras.update(self.extras(iri, kind))
         return resource
