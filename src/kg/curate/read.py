@@ -39,6 +39,22 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 
 
+# CSV injection (OWASP): a cell a spreadsheet program would run as a formula starts with one of these.
+# `kg export` writes such a cell with a leading ' (and so one that is quotes before such a character,
+# to keep the mapping one to one); reading a CSV file takes exactly that one ' away again.
+FORMULA_START = re.compile("'*[=+\\-@\t\r]")
+
+
+def neutralised(value: str) -> str:
+    """A CSV cell no spreadsheet runs: `'` before a value that starts (after any quotes) with = + - @ tab CR."""
+    return "'" + value if FORMULA_START.match(value) else value
+
+
+def restored(value: str) -> str:
+    """The value `neutralised` was given: one leading ' less when it stands before such a start."""
+    return value[1:] if value.startswith("'") and FORMULA_START.match(value, 1) else value
+
+
 class FileProblem(Exception):
     """A whole file (or sheet) cannot be imported; the message names it and says why."""
 
@@ -103,7 +119,8 @@ def read_csv(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
     header = records[0]
     if _SURROGATE.search("".join(header)):
         raise FileProblem(f"{path.name}: the header row is not valid UTF-8; save the file as CSV UTF-8")
-    sheet = _sheet(path.name, path, header, ((n, rec, {}) for n, rec in enumerate(records[1:], start=2)))
+    rows = (([restored(v) for v in rec]) for rec in records[1:])
+    sheet = _sheet(path.name, path, header, ((n, rec, {}) for n, rec in enumerate(rows, start=2)))
     return Workbook(path, [sheet])
 
 
