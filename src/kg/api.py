@@ -92,6 +92,7 @@ def import_files(
     dry_run: bool = False,
     version: str | None = None,
     curator: str | None = None,
+    update: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ):
     """Import a spreadsheet export (CSV files or one XLSX) into data/imports/<source>.ttl, build and
@@ -107,6 +108,7 @@ def import_files(
         dry_run=dry_run,
         version=version,
         curator=curator,
+        update=update,
         log=log,
     )
 

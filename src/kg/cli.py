@@ -72,6 +72,7 @@ def cmd_import(args, settings) -> int:
             dry_run=args.dry_run,
             version=args.version,
             curator=args.curator,
+            update=args.update,
             log=_err if args.verbose else (lambda _: None),
         )
     except ImportRejected as exc:
@@ -241,6 +242,9 @@ def _curation_commands(sub) -> None:
         "--source", default="curated", help="the source it is an export of: data/imports/SOURCE.ttl (default: curated)"
     )
     i.add_argument("--strict", action="store_true", help="import nothing when any row has an error")
+    i.add_argument(
+        "--update", action="store_true", help="let rows move existing mitigations to another document (Source)"
+    )
     i.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
     i.add_argument("--version", help="version of the release it makes (default: YYYY.MM.DD[.N])")
     i.add_argument("--curator", help="who made the human classifications (default: kg:agent/curator)")

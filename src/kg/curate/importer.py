@@ -94,6 +94,7 @@ def prepare(
     dry_run: bool = False,
     now: datetime | None = None,
     ctx: Context | None = None,
+    update: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ) -> Prepared:
     """Read and check the files and compare them with the data (`ctx`, loaded when not given);
@@ -117,6 +118,8 @@ def prepare(
     mits_valid, mits_rejected = check_mitigations(
         sheets.get("mitigations"), ctx, report, docs_valid, docs_rejected, "documents" in sheets
     )
+    if not update:
+        refuse_moves(ctx, sheets.get("mitigations"), mits_valid, mits_rejected, report)
     report.rejected_rows = len({(p.sheet, p.row) for p in report.errors})
     if strict and report.errors:
         reject(settings, report, f"--strict: {report.rejected_rows} row(s) with errors, so nothing was imported")
@@ -129,6 +132,27 @@ def prepare(
     return Prepared(report, ctx, settings.root / own_rel)
 
 
+def refuse_moves(ctx: Context, sheet, valid: dict, rejected: dict, report: ImportReport) -> None:
+    """A row that gives an existing mitigation another document is refused (without --update): it is
+    most likely a new record under a taken ID, and would silently rewrite the existing one."""
+    for rid, (number, cells) in list(valid.items()):
+        current = ctx.current_m.get(rid)
+        if current is None or not current["Source"] or cells["Source"] == current["Source"]:
+            continue
+        report.errors.append(
+            Problem(
+                sheet.label if sheet else "",
+                number,
+                sheet.column_name("Source") if sheet else "Source",
+                f"{rid} is an existing mitigation of {current['Source']}, not of {cells['Source']}: give a new "
+                "record its own ID, or pass --update to move this record to the other document",
+                rid,
+            )
+        )
+        del valid[rid]
+        rejected[rid] = number
+
+
 def run(
     paths: list[Path],
     settings: Settings,
@@ -139,12 +163,15 @@ def run(
     version: str | None = None,
     curator: str | None = None,
     now: datetime | None = None,
+    update: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ) -> ImportReport:
     """Import the export in `paths` (one XLSX, or CSV files: mitigations and/or documents)."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     with _locked(settings):
-        prepared = prepare(paths, settings, source=source, strict=strict, dry_run=dry_run, now=now, log=log)
+        prepared = prepare(
+            paths, settings, source=source, strict=strict, dry_run=dry_run, now=now, update=update, log=log
+        )
         report, ctx, path = prepared.report, prepared.ctx, prepared.path
         dataset = KG[f"dataset/{report.source}"]
         if dataset in ctx.outside_typed:

@@ -84,7 +84,7 @@ class Workbook:
 
     path: Path
     sheets: list[Sheet]
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (the sheet's label, what was done)
 
 
 def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
@@ -180,10 +180,10 @@ def read_xlsx(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
             first = next(rows, None)
             header = [_xlsx_text(c)[0] for c in first] if first else []
             if not any(h.strip() for h in header):
-                out.notes.append(f"{label}: empty, ignored")
+                out.notes.append((label, "empty, ignored"))
                 continue
             if kind_of(header) is None:
-                out.notes.append(f"{label}: neither a Mitigation_ID nor a SourceID column, ignored")
+                out.notes.append((label, "neither a Mitigation_ID nor a SourceID column, ignored"))
                 continue
             out.sheets.append(_sheet(label, path, header, _xlsx_rows(rows)))
     finally:
@@ -334,7 +334,13 @@ def _xlsx_text(cell) -> tuple[str, str | None]:
 # --- both -----------------------------------------------------------------------------------
 
 
+def visible(text: str) -> str:
+    """Text to show in a message: control characters (NUL, ESC, ...) written as escapes, never raw."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _sheet(label: str, path: Path, header: list[str], records) -> Sheet:
+    header = [visible(h) for h in header]  # a header name is only matched and shown, never stored
     kind = kind_of(header)
     if kind is None:
         raise FileProblem(
