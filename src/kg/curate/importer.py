@@ -13,10 +13,7 @@ See docs/curation.md for the rules.
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +29,7 @@ from kg.curate.rows import Problem
 from kg.errors import InputError, ValidationFailed
 from kg.iris import classification_iri, evidence_iri, slug
 from kg.namespaces import KG
-from kg.pipeline import build, overlay
+from kg.pipeline import build, journal, overlay
 from kg.pipeline.build import check_shapes, parse_graphs
 from kg.rdf.canonical import canonical_turtle
 from kg.rdf.sources import Source, collect
@@ -55,27 +52,6 @@ DEFAULT_SOURCE = "curated"
 
 
 # --- running it -----------------------------------------------------------------------------
-
-
-@contextmanager
-def _locked(settings: Settings):
-    settings.build_path.mkdir(parents=True, exist_ok=True)
-    with open(settings.build_path / ".import.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InputError("another `kg import` is running on this project; wait for it to finish") from None
-        yield
-
-
-def _write_atomic(path: Path, data: bytes | None) -> None:
-    if data is None:
-        path.unlink(missing_ok=True)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -168,7 +144,8 @@ def run(
 ) -> ImportReport:
     """Import the export in `paths` (one XLSX, or CSV files: mitigations and/or documents)."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
-    with _locked(settings):
+    journal.recover(settings)  # what a killed import left: finished or undone first (said on stderr)
+    with journal.locked(settings):
         prepared = prepare(
             paths, settings, source=source, strict=strict, dry_run=dry_run, now=now, update=update, log=log
         )
@@ -234,12 +211,14 @@ def _apply(
     old = path.read_bytes() if path.exists() else None
     before = directory.current(settings).id if directory.current_path(settings) else None
     created = not path.parent.exists()
-    _write_atomic(path, new)
+    journal.begin(settings, report.data_file, old, before, report.version)  # a kill from here on is undone
+    journal.write_atomic(path, new)
     try:
         log("building")
         built = build.build(settings, log)
     except ValidationFailed as exc:
-        _write_atomic(path, old)
+        journal.write_atomic(path, old)
+        journal.end(settings)
         report.errors += _violations(exc.violations, report, report.data_file)
         _tidy(path, created)
         return reject(
@@ -251,19 +230,22 @@ def _apply(
             exit_code=ValidationFailed.exit_code,
         )
     except BaseException:
-        _write_atomic(path, old)
+        journal.write_atomic(path, old)
+        journal.end(settings)
         _tidy(path, created)
         raise
     try:
         stamped = stamp.stamp(settings, report.version, now)
     except BaseException:
-        _write_atomic(path, old)
+        journal.write_atomic(path, old)
         _tidy(path, created)
         if before:
             directory.switch(settings, before)
         else:
             settings.current_link.unlink(missing_ok=True)
+        journal.end(settings)
         raise
+    journal.end(settings)
     report.release_id, report.status = stamped.id, "imported"
     counts = report.counts("mitigations")
     report.message = (
