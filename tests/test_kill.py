@@ -26,7 +26,7 @@ from kg import api
 from kg.release import directory
 from kg.sparql.execute import solutions
 
-from conftest import built_copy, project_settings
+from conftest import built_copy, copy_project, project_settings
 
 KG = [sys.executable, "-m", "kg.cli"]
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -403,3 +403,43 @@ def test_killing_an_import_loses_nothing(tmp_path, moment, next_command):
     assert list((settings.root / "data").rglob(".*.tmp-*")) == []
     assert not any(p.name.startswith(".tmp-") for p in settings.releases_dir.iterdir())
     assert_intact(settings, None)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 60 MB tmpfs (one release fits, two do not), where mounting one is allowed (root, as in CI)."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=60m", "tmpfs", str(where)], capture_output=True)
+    if mounted.returncode != 0:
+        if os.environ.get("CI"):
+            raise RuntimeError(f"cannot mount a tmpfs in CI: {mounted.stderr!r}")
+        pytest.skip("mounting a small tmpfs needs root (CI runs this)")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_a_clear_error_and_leaves_everything_as_it_was(tmp_path, small_disk):
+    """`kg build` and `kg import` on a disk that fills up while the release is written: exit 8 with what,
+    where and how much space, no traceback; the release in service and the data file are unchanged,
+    the import's report is kept, and nothing of the failed release is left on the disk."""
+    settings = project_settings(root=copy_project(tmp_path / "project"), build_dir=small_disk / "build", reasoner=False)
+    api.build(settings)
+    before = directory.current(settings).id
+    data_file = settings.root / "data" / "imports" / "curated.ttl"
+    for command in (["import", *map(str, IMPORT_FILES)], ["build"]):
+        done = subprocess.run(
+            [*KG, *command, "--no-reasoner"], env=env_for(settings), capture_output=True, text=True, timeout=300
+        )
+        said = done.stdout + done.stderr
+        assert done.returncode == 8, said
+        assert "no space left on the device" in said and "MB free" in said and "needs about" in said, said
+        assert "Traceback" not in said
+        assert directory.current(settings).id == before and not data_file.exists()
+        assert not any(p.name.startswith(".tmp-") for p in settings.releases_dir.iterdir())
+    reports = list((settings.build_path / "import-reports").glob("*.json"))
+    assert reports and "no space left" in json.loads(reports[0].read_text())["message"]
+    assert_intact(settings, before)

@@ -26,7 +26,7 @@ from kg.curate.checks import Context, check_documents, check_mitigations, read_s
 from kg.curate.mapping import Mapper, add_activity, add_importer
 from kg.curate.report import Entry, ImportReport, finish, reject
 from kg.curate.rows import Problem
-from kg.errors import InputError, ValidationFailed
+from kg.errors import DiskFull, InputError, ValidationFailed
 from kg.iris import classification_iri, evidence_iri, slug
 from kg.namespaces import KG
 from kg.pipeline import build, journal, overlay
@@ -229,10 +229,12 @@ def _apply(
             violations=[str(v) for v in exc.violations],
             exit_code=ValidationFailed.exit_code,
         )
-    except BaseException:
+    except BaseException as exc:
         journal.write_atomic(path, old)
         journal.end(settings)
         _tidy(path, created)
+        if isinstance(exc, DiskFull):  # said clearly, in the report too; the data file is back
+            return reject(settings, report, f"nothing changed: {exc}", exit_code=DiskFull.exit_code)
         raise
     try:
         stamped = stamp.stamp(settings, report.version, now)
