@@ -14,7 +14,7 @@ import pytest
 
 from kg.formats import lookup
 
-from conftest import ROOT
+from conftest import ROOT, built_copy
 
 pytestmark = pytest.mark.slow
 
@@ -122,3 +122,32 @@ def test_reason_reports_consistency():
 def test_committed_turtle_is_canonical():
     done = kg("fmt", "--check")
     assert done.returncode == 0, f"{done.stdout}run `kg fmt`"
+
+
+def test_progress_on_a_terminal_and_quiet_elsewhere(tmp_path):
+    """`kg build` on a terminal shows its phase, time and time left in one line rewritten in place;
+    piped (or with CI set) it prints no progress."""
+    import pty
+
+    settings = built_copy(tmp_path)
+    env = {**os.environ, "KG_ROOT": str(settings.root), "KG_BUILD_DIR": str(settings.build_dir)}
+    env.pop("CI", None)
+    command = [sys.executable, "-m", "kg.cli", "build", "--no-reasoner"]
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert process.wait(timeout=300) == 0
+    os.close(leader)
+    text = seen.decode("utf-8", "replace")
+    assert "\r\x1b[Kkg build" in text and "validate:" in text and "s left" in text, text[-500:]
+    piped = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and "kg build" not in piped.stderr and "\r" not in piped.stderr

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 from kg import api, formats
@@ -17,8 +19,42 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+class Progress:
+    """Progress of a long `kg build` or `kg import` on a terminal: one line rewritten in place with the
+    phase (the steps' log lines, rows included), the time so far and an estimate of the time left
+    from the timings of the release in service. Quiet when stderr is no terminal or CI is set."""
+
+    def __init__(self, command: str, settings) -> None:
+        self.command, self.started, self.expected = command, time.monotonic(), 0.0
+        self.on = sys.stderr.isatty() and not os.environ.get("CI")
+        try:
+            from kg.release import directory
+
+            timings = directory.current(settings).manifest.get("timings", {})
+            self.expected = sum(timings.values()) * (1.5 if command == "import" else 1.2)
+        except KGError:
+            pass
+
+    def __call__(self, text: str) -> None:
+        if not self.on:
+            return
+        took = time.monotonic() - self.started
+        eta = f", about {max(self.expected - took, 1):.0f} s left" if self.expected > took else ""
+        sys.stderr.write(f"\r\x1b[Kkg {self.command} {took:5.1f} s{eta}: {text[:100]}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.on:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 def cmd_build(args, settings) -> int:
-    report = api.build(settings, log=_err if args.verbose else (lambda _: None))
+    progress = Progress("build", settings)
+    try:
+        report = api.build(settings, log=_err if args.verbose else progress)
+    finally:
+        progress.done()
     print("\n".join(report.lines()))
     return 0
 
@@ -63,6 +99,7 @@ def cmd_export(args, settings) -> int:
 def cmd_import(args, settings) -> int:
     from kg.errors import ImportRejected
 
+    progress = Progress("import", settings)
     try:
         report = api.import_files(
             args.files,
@@ -73,15 +110,18 @@ def cmd_import(args, settings) -> int:
             version=args.version,
             curator=args.curator,
             update=args.update,
-            log=_err if args.verbose else (lambda _: None),
+            log=_err if args.verbose else progress,
         )
     except ImportRejected as exc:
-        print("\n".join(exc.report.lines()))
-        print(f"report: {exc.report.reports[0]}", file=sys.stderr)
-        return exc.exit_code
+        report = exc.report
+        code = exc.exit_code
+    else:
+        code = 2 if report.errors else 0
+    finally:
+        progress.done()
     print("\n".join(report.lines()))
     print(f"report: {report.reports[0]}", file=sys.stderr)
-    return 2 if report.errors else 0
+    return code
 
 
 def cmd_release(args, settings) -> int:

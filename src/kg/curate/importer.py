@@ -85,10 +85,11 @@ def prepare(
     report = ImportReport(
         slug_, own_rel, started=now.isoformat().replace("+00:00", "Z"), strict=strict, dry_run=dry_run
     )
+    log(f"reading {', '.join(Path(p).name for p in paths)}")
     sheets = read_sheets([Path(p) for p in paths], report, settings.max_source_bytes)
     if report.errors:
         reject(settings, report, "the file(s) cannot be imported; nothing changed")
-    log("reading the current data")
+    log(f"read {sum(len(s.rows) for s in sheets.values()):,} rows; reading the current data")
     ctx = ctx if ctx is not None and ctx.own_rel == own_rel else Context.load(settings, own_rel)
     docs_valid, docs_rejected = check_documents(sheets.get("documents"), ctx, report)
     mits_valid, mits_rejected = check_mitigations(
@@ -97,6 +98,7 @@ def prepare(
     if not update:
         refuse_moves(ctx, sheets.get("mitigations"), mits_valid, mits_rejected, report)
     report.rejected_rows = len({(p.sheet, p.row) for p in report.errors})
+    log(f"checked {sum(len(s.rows) for s in sheets.values()):,} rows: {report.rejected_rows:,} rejected; comparing")
     if strict and report.errors:
         reject(settings, report, f"--strict: {report.rejected_rows} row(s) with errors, so nothing was imported")
     report.entries = plan(
