@@ -10,7 +10,8 @@ and removes it once the new release is stamped or the old file is back. The next
 an flock the kernel drops with its process) finishes the import when its release was stamped, and
 otherwise undoes it: the data file is put back byte for byte and `build/current` switched back to
 the release it was. Stale temporary files of the data folder (`.*.tmp-<pid>` of dead processes)
-and staging directories of dead builds are removed then too."""
+and staging directories of dead builds are removed then too. Without a journal nothing is touched
+(so a replica's read-only build directory is fine)."""
 
 from __future__ import annotations
 
@@ -88,13 +89,16 @@ def pending(settings: Settings) -> dict | None:
 def recover(settings: Settings, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> str | None:
     """Finish or undo what a killed import left (see the module's docstring), unless an import is
     running; return what was done (also told to `log`: stderr by default), None when nothing was pending."""
-    if not folder(settings).exists() and not settings.build_path.exists():
+    if not folder(settings).exists():  # nothing pending (a read-only replica never gets further)
         return None
     try:
         with locked(settings):
             done = _recover(settings)
             removed = _clean(settings)
     except InputError:  # an import is running: what it left is its own business
+        return None
+    except OSError as exc:  # e.g. a read-only build directory: say so, change nothing
+        log(f"an interrupted `kg import` is pending in {folder(settings)} but could not be recovered: {exc}")
         return None
     if removed:
         log(f"removed {len(removed)} stale temporary file(s) of killed runs")
