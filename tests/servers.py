@@ -44,10 +44,10 @@ def stop(process: subprocess.Popen, seconds: float = 10) -> None:
 
 
 @contextmanager
-def running_server(root, build_dir, log, **settings):
-    """`kg serve` in a subprocess on a free port of 127.0.0.1 over `build_dir`; yields its base URL.
-    Keyword arguments are further settings by environment variable (`KG_QUERY_TIMEOUT="2"`)."""
-    port = free_port()
+def running_server(root, build_dir, log, port: int | None = None, **settings):
+    """`kg serve` in a subprocess on 127.0.0.1 (on `port`, else a free one) over `build_dir`; yields its
+    base URL. Keyword arguments are further settings by environment variable (`KG_QUERY_TIMEOUT="2"`)."""
+    port = port or free_port()
     env = {
         **os.environ,
         "KG_ROOT": str(root),

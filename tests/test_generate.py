@@ -31,6 +31,7 @@ def committed() -> set[str]:
     files = [
         *(ROOT / "ontology" / "vocab").glob("*.ttl"),
         *(ROOT / "data").glob("*.ttl"),
+        *(ROOT / "data" / "derived").glob("*.ttl"),
         *(ROOT / "ontology" / "imports").glob("*.ttl"),
         *(ROOT / "ontology" / "mappings").glob("*.ttl"),
     ]

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import cast
 
-from kg import reasoner
+from kg import explorer, reasoner
 from kg.config import Settings, from_env
 from kg.formats import lookup
 from kg.pipeline import journal
@@ -52,6 +52,23 @@ def query(text: str, settings: Settings | None = None, substitutions: dict | Non
     """Run SPARQL over the current release (union of all graphs); returns pyoxigraph results."""
     store = directory.current(settings or from_env()).open_store()
     return execute.run(store, text, substitutions)
+
+
+def search(
+    q: str = "",
+    settings: Settings | None = None,
+    *,
+    sort: str = "relevance",
+    limit: int = 20,
+    offset: int = 0,
+    derived: bool = True,
+    **filters: str | list[str],
+) -> dict:
+    """Ranked full-text search over the current release with facet filters (`kg search`,
+    docs/explorer.md): `kg.search("model weights", stage="stage:deploy", actor=["actor:deployer"])`.
+    A filter is one of kg.explorer.FACETS; its values are OR-ed, the filters AND-ed."""
+    release = directory.current(settings or from_env())
+    return explorer.explore(release.path, q, filters, sort=sort, limit=limit, offset=offset, derived=derived)
 
 
 def query_named(name: str, params: Mapping[str, str], settings: Settings | None = None):

@@ -197,6 +197,30 @@ class OverBudget(RetryLater):
     http_status = 429
 
 
+# --- the explorer: full-text search and facets ------------------------------------------------------
+
+
+class SearchError(KGError):
+    """A search the explorer cannot answer as asked (a bad parameter: facet, value, sort, page) (400)."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class SearchSyntaxError(SearchError):
+    """A malformed text query (docs/explorer.md): `reason`, the `query` and the 0-based `position`
+    of what is wrong; the message shows the place with a caret."""
+
+    def __init__(self, reason: str, query: str, position: int) -> None:
+        self.reason, self.query, self.position = reason, query, position
+        where = f" at character {position + 1}"
+        if query:
+            start = max(0, position - 30)
+            shown = query[start : position + 30].replace("\n", " ")
+            where += f":\n  {shown}\n  {' ' * (position - start)}^"
+        super().__init__(f"search query: {reason}{where}")
+
+
 # --- a remote SPARQL server ------------------------------------------------------------------------
 
 

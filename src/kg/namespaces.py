@@ -47,7 +47,9 @@ class Namespaces:
     spdx: str = "http://spdx.org/rdf/terms#"
     semapv: str = "https://w3id.org/semapv/vocab/"
     sssom: str = "https://w3id.org/sssom/"
+    adms: str = "http://www.w3.org/ns/adms#"
     pav: str = "http://purl.org/pav/"
+    admsstatus: str = "http://purl.org/adms/status/"
     cs: str = "http://purl.org/vocab/changeset/schema#"
     formats: str = "http://www.w3.org/ns/formats/"
 

@@ -1,7 +1,8 @@
 """`kg generate`: the vocabularies (`ontology/vocab/*.ttl`) and data (`data/*.ttl`) generated,
 reproducibly, from the inputs in `data/sources/`.
 
-Each generator module has `build(root) -> {output path relative to the project: graph}`; every
+Each generator module has `build(root) -> {output path relative to the project: graph}`; the
+derivers (`derive`) run after them with `build(root, outputs)`, reading the generated graphs; every
 output is written canonically (`kg.rdf.canonical.write_canonical`), so the same sources give the same bytes.
 """
 
@@ -12,10 +13,11 @@ from pathlib import Path
 from rdflib import Graph
 
 from kg.errors import InputError
-from kg.generate import extract, mappings, mit_v1, nexus_vocab, nist, seeds, vocab
+from kg.generate import derive, extract, mappings, mit_v1, nexus_vocab, nist, seeds, vocab
 from kg.rdf.canonical import write_canonical
 
 GENERATORS = (vocab, nexus_vocab, seeds, mit_v1, nist, extract, mappings)
+DERIVERS = (derive,)
 
 
 def build_all(root: Path) -> dict[str, Graph]:
@@ -23,6 +25,11 @@ def build_all(root: Path) -> dict[str, Graph]:
     out: dict[str, Graph] = {}
     for module in GENERATORS:
         for rel, graph in module.build(root).items():
+            if rel in out:
+                raise InputError(f"two generators write {rel}")
+            out[rel] = graph
+    for deriver in DERIVERS:
+        for rel, graph in deriver.build(root, out).items():
             if rel in out:
                 raise InputError(f"two generators write {rel}")
             out[rel] = graph

@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg import reasoner
+from kg import explorer, reasoner
 from kg.config import Settings
 from kg.errors import DiskFull, ReasonerUnavailable, ValidationFailed
 from kg.namespaces import DEFAULT_BASE
@@ -200,6 +200,8 @@ def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> Bu
         with timer("infer"):
             report.inferred = infer.materialise(memory)
             rebase_store(memory, settings.base_iri)
+        with timer("index"):  # the explorer's search index, in the release so it switches with it
+            explorer.write_index(staging, memory, settings.base_iri)
         with timer("write"):
             try:
                 _write_release(settings, staging, memory, report)
@@ -243,7 +245,7 @@ def no_space_message(settings: Settings, release_id: str, exc: OSError) -> str:
 def _write_release(settings: Settings, staging: Path, memory: ox.Store, report: BuildReport) -> None:
     shutil.rmtree(staging / ".reasoner", ignore_errors=True)
     directory.write_store(staging, memory)
-    files = directory.write_dumps(staging, memory)
+    files = directory.write_dumps(staging, memory, settings.base_iri)
     files += directory.copy_shapes(staging, [s.path for s in shape_sources(settings.root)])
     report.triples = len(memory)
     manifest = {
@@ -256,6 +258,7 @@ def _write_release(settings: Settings, staging: Path, memory: ox.Store, report: 
         "inferred": report.inferred,
         "reasoner": report.reasoner,
         "files": files,
+        "index": directory.file_entry(staging / explorer.FILE, "sqlite", "application/vnd.sqlite3"),
         "timings": report.timings,
     }
     published = directory.install(settings, staging, manifest)
