@@ -14,7 +14,7 @@ import pytest
 
 from kg.formats import lookup
 
-from conftest import ROOT
+from conftest import ROOT, built_copy
 
 pytestmark = pytest.mark.slow
 
@@ -139,8 +139,6 @@ def test_release_does_what_the_docs_say(tmp_path):
     """README.md and docs/curation.md: a new release directory with the build's quads and the
     release graph becomes current; the build it was stamped from stays an unversioned release;
     unversioned releases beyond KG_KEEP_RELEASES go, versioned ones never."""
-    from conftest import built_copy
-
     settings = built_copy(tmp_path / "project")
     build = settings.build_dir
     before = (build / "current").resolve()
@@ -167,3 +165,32 @@ def test_release_does_what_the_docs_say(tmp_path):
     assert rebuilt.returncode == 0, rebuilt.stderr
     left = sorted(p.name for p in (build / "releases").iterdir() if not p.name.startswith("."))
     assert after.name in left and before.name not in left and len(left) == 2, left
+
+
+def test_progress_on_a_terminal_and_quiet_elsewhere(tmp_path):
+    """`kg build` on a terminal shows its phase, time and time left in one line rewritten in place;
+    piped (or with CI set) it prints no progress."""
+    import pty
+
+    settings = built_copy(tmp_path)
+    env = {**os.environ, "KG_ROOT": str(settings.root), "KG_BUILD_DIR": str(settings.build_dir)}
+    env.pop("CI", None)
+    command = [sys.executable, "-m", "kg.cli", "build", "--no-reasoner"]
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert process.wait(timeout=300) == 0
+    os.close(leader)
+    text = seen.decode("utf-8", "replace")
+    assert "\r\x1b[Kkg build" in text and "validate:" in text and "s left" in text, text[-500:]
+    piped = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and "kg build" not in piped.stderr and "\r" not in piped.stderr

@@ -127,3 +127,23 @@ def test_a_text_cell_that_looks_like_a_formula_stays_text(tmp_path):
 )
 def test_where_the_tables_go(output, names, tmp_path):
     assert [p.relative_to(tmp_path).as_posix() for p in export.targets(tmp_path / output, "csv")] == names
+
+
+FORMULAS = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx", "'=x", "''+y"]
+PLAIN = ["'hello", "a=b", "", "x-1", "'"]
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised_and_read_back_exactly(tmp_path):
+    """OWASP's CSV injection advice: a cell starting with = + - @ tab or CR gets a leading ' (so does one
+    that already starts with quotes before such a character); `kg import` takes exactly that one away."""
+    rows = []
+    for i, value in enumerate(FORMULAS + PLAIN):
+        row = dict.fromkeys(MITIGATION_COLUMNS, "")
+        row.update({"Mitigation_ID": f"X{i:02d}", "Mitigation_Name": value, "Source": "d"})
+        rows.append(row)
+    export._csv(tmp_path / "m.csv", MITIGATION_COLUMNS, rows)
+    with (tmp_path / "m.csv").open(encoding="utf-8-sig", newline="") as f:
+        written = [r["Mitigation_Name"] for r in csv.DictReader(f)]
+    assert written == ["'" + v for v in FORMULAS] + PLAIN
+    (sheet,) = read.read(tmp_path / "m.csv").sheets
+    assert [r.cells["Mitigation_Name"] for r in sheet.rows] == FORMULAS + PLAIN

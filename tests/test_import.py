@@ -530,3 +530,47 @@ def test_done_when_export_change_one_classification_break_three_rows_reimport(pr
         or "-> 2.2.3 Auditing & Compliance" in text
     )
     assert changes.old.id == first.id and changes.new.manifest["version"] == report.version
+
+
+def test_a_row_reusing_an_existing_id_with_another_document_is_refused_unless_update(tmp_path, ctx):
+    """A0001_Bengio2025 is a v1 record of another document: a row that gives it doc-Doe2025 is most likely
+    a new record under a taken ID. It is refused (row, column, both documents) unless --update says the
+    record is to move; with --update the report lists the record as changed."""
+    reuse = edit("X0004_Doe2025", Mitigation_ID="A0001_Bengio2025")
+    paths = fixture(tmp_path, reuse)
+    report = check(paths, tmp_path, ctx)
+    (error,) = [p for p in report.errors if p.record == "A0001_Bengio2025"]
+    assert error.column == "Source" and error.row and "--update" in error.message
+    assert "doc-Doe2025" in error.message and "Bengio2025" in error.message
+    assert "A0001_Bengio2025" not in {e.id for e in report.entries if e.status == "changed"}
+    settings = project_settings(build_dir=tmp_path / "build")
+    updated = importer.prepare(paths, settings, ctx=ctx, update=True).report
+    assert not [p for p in updated.errors if p.record == "A0001_Bengio2025"]
+    (entry,) = [e for e in updated.entries if e.id == "A0001_Bengio2025"]
+    assert entry.status == "changed" and "  changed mitigation A0001_Bengio2025" in "\n".join(updated.lines())
+
+
+def test_an_ignored_xlsx_sheet_is_named_in_its_warning(tmp_path, ctx):
+    report = check(_workbook(tmp_path), tmp_path, ctx)
+    (ignored,) = [w for w in report.warnings if "ignored" in w.message and "column" in w.message]
+    assert "sheet Notes" in str(ignored), str(ignored)
+
+
+def test_a_nul_in_a_header_is_shown_escaped_never_raw(tmp_path, ctx):
+    paths, rows = fixture(tmp_path), read_rows(FIXTURES / "mitigations.csv")
+    for r in rows:
+        r["No\x00tes"] = "internal"
+    write_rows(paths[0], rows, [*M, "No\x00tes"])
+    report = check(paths, tmp_path, ctx)
+    text = "\n".join(report.lines()) + json.dumps(report.as_dict())
+    assert "\x00" not in text and "\\u0000" not in text.replace("\\\\", "")
+    assert any("No\\x00tes" in str(w) for w in report.warnings), [str(w) for w in report.warnings]
+
+
+def test_bidi_controls_in_cells_are_flagged(tmp_path, ctx):
+    """A right-to-left override (U+202E) can make a name read otherwise than it is written: flagged with
+    row and column (a warning: the text may be right-to-left on purpose)."""
+    paths = fixture(tmp_path, edit("X0002_Doe2025", Mitigation_Name="Safety \u202ecases"))
+    report = check(paths, tmp_path, ctx)
+    (flag,) = [w for w in report.warnings if "U+202E" in w.message]
+    assert flag.column == "Mitigation_Name" and flag.row == 3 and "right-to-left override" in flag.message

@@ -26,7 +26,7 @@ from kg import api
 from kg.release import directory
 from kg.sparql.execute import solutions
 
-from conftest import built_copy, project_settings
+from conftest import built_copy, copy_project, project_settings
 
 KG = [sys.executable, "-m", "kg.cli"]
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -43,11 +43,11 @@ def env_for(settings, **extra) -> dict[str, str]:
 
 
 class Build:
-    """`kg build -v` in a subprocess; its stderr lines are collected as they come."""
+    """`kg build -v` (or another command) in a subprocess; its stderr lines are collected as they come."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, command: tuple[str, ...] = ("build", "-v")) -> None:
         self.process = subprocess.Popen(
-            [*KG, "build", "-v"],
+            [*KG, *command],
             env=env_for(settings),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -338,3 +338,110 @@ def test_killing_the_server_during_a_query_loses_nothing(project, tmp_path) -> N
         assert sparql(url, COUNT)["results"]["bindings"][0]["n"]["value"] == expected
     finally:
         stop_group(process)
+
+
+# --- kg import is one transaction, whatever moment it is killed at -------------------------------
+
+IMPORT_FILES = [Path(__file__).parent / "fixtures" / "import" / n for n in ("mitigations.csv", "documents.csv")]
+NEW_RECORD = "X0001_Doe2025"  # one of the rows of the fixture export
+
+
+def Import(settings) -> Build:
+    """`kg import -v` of the fixture export in a subprocess; its stderr lines are collected."""
+    return Build(settings, ("import", "-v", "--no-reasoner", *map(str, IMPORT_FILES)))
+
+
+def switched(settings, before: str):
+    return lambda: directory.current_path(settings) is not None and directory.current(settings).id != before
+
+
+IMPORT_MOMENTS = {
+    "data file swapped in, build starting": lambda i, s, before: wait_for(lambda: i.saw("building")),
+    "validating": lambda i, s, before: wait_for(lambda: i.saw("parse:")),
+    "writing the release": lambda i, s, before: wait_for(staging_has(s, "store")),
+    "release switched in, stamping": lambda i, s, before: wait_for(switched(s, before), step=0.0005),
+}
+
+
+def has_record(settings, rid: str) -> bool:
+    store = directory.current(settings).open_store()
+    query = f'ASK {{ ?m <http://purl.org/dc/terms/identifier> "{rid}" }}'
+    return bool(store.query(query, use_default_graph_as_union=True))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("moment", IMPORT_MOMENTS, ids=list(IMPORT_MOMENTS))
+@pytest.mark.parametrize("next_command", ["import", "build"])
+def test_killing_an_import_loses_nothing(tmp_path, moment, next_command):
+    """SIGKILL `kg import` at each moment: the next `kg import` finishes or undoes it and the rows land
+    (never "no changes" with the rows missing); the next `kg build` undoes it or keeps it whole. Either
+    way no journal and no stale temporary file is left."""
+    settings = built_copy(tmp_path)
+    data_file = settings.root / "data" / "imports" / "curated.ttl"
+    before = directory.current(settings).id
+    running = Import(settings)
+    reached = IMPORT_MOMENTS[moment](running, settings, before)
+    running.kill()
+    assert reached, f"never reached: {moment}; stderr: {running.lines[-5:]}"
+    command = (
+        [*KG, "import", "--no-reasoner", *map(str, IMPORT_FILES)]
+        if next_command == "import"
+        else [
+            *KG,
+            "build",
+            "--no-reasoner",
+        ]
+    )
+    after = subprocess.run(command, env=env_for(settings), capture_output=True, text=True, timeout=300)
+    assert after.returncode == 0, after.stdout + after.stderr
+    imported = has_record(settings, NEW_RECORD)
+    if next_command == "import":
+        assert imported, after.stdout + after.stderr
+    else:  # the build either kept a finished import whole or undid it: data file and release agree
+        assert imported == data_file.exists(), after.stderr
+        if not imported:
+            assert "was undone" in after.stderr
+    assert not (settings.build_path / ".import-journal").exists()
+    assert list((settings.root / "data").rglob(".*.tmp-*")) == []
+    assert not any(p.name.startswith(".tmp-") for p in settings.releases_dir.iterdir())
+    assert_intact(settings, None)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 60 MB tmpfs (one release fits, two do not), where mounting one is allowed (root, as in CI)."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=60m", "tmpfs", str(where)], capture_output=True)
+    if mounted.returncode != 0:
+        if os.environ.get("CI"):
+            raise RuntimeError(f"cannot mount a tmpfs in CI: {mounted.stderr!r}")
+        pytest.skip("mounting a small tmpfs needs root (CI runs this)")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_a_clear_error_and_leaves_everything_as_it_was(tmp_path, small_disk):
+    """`kg build` and `kg import` on a disk that fills up while the release is written: exit 8 with what,
+    where and how much space, no traceback; the release in service and the data file are unchanged,
+    the import's report is kept, and nothing of the failed release is left on the disk."""
+    settings = project_settings(root=copy_project(tmp_path / "project"), build_dir=small_disk / "build", reasoner=False)
+    api.build(settings)
+    before = directory.current(settings).id
+    data_file = settings.root / "data" / "imports" / "curated.ttl"
+    for command in (["import", *map(str, IMPORT_FILES)], ["build"]):
+        done = subprocess.run(
+            [*KG, *command, "--no-reasoner"], env=env_for(settings), capture_output=True, text=True, timeout=300
+        )
+        said = done.stdout + done.stderr
+        assert done.returncode == 8, said
+        assert "no space left on the device" in said and "MB free" in said and "needs about" in said, said
+        assert "Traceback" not in said
+        assert directory.current(settings).id == before and not data_file.exists()
+        assert not any(p.name.startswith(".tmp-") for p in settings.releases_dir.iterdir())
+    reports = list((settings.build_path / "import-reports").glob("*.json"))
+    assert reports and "no space left" in json.loads(reports[0].read_text())["message"]
+    assert_intact(settings, before)

@@ -130,3 +130,31 @@ def test_workers_cannot_reach_the_network(current):
 
         assert all(run(with_pool(current, body)))
     assert seen == []
+
+
+def proc_state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def test_a_stopped_idle_worker_is_replaced_before_it_gets_work(current):
+    """SIGSTOP every idle worker: the next cheap queries are answered at once by replacements, instead of
+    waiting for the deadline on a worker that cannot answer."""
+
+    async def body(pool):
+        stopped = {w.pid for w in pool.workers}
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
+        for _ in range(100):  # the signal is delivered asynchronously
+            if all(proc_state(pid) == "T" for pid in stopped):
+                break
+            await asyncio.sleep(0.01)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        answers = [await pool.run(Job("ASK {}", timeout=5.0)) for _ in range(4)]
+        took = loop.time() - started
+        return stopped, answers, took, {w.pid for w in pool.workers}, pool.replaced
+
+    stopped, answers, took, now, replaced = run(with_pool(current, body))
+    assert all(a.kind == "boolean" for a in answers) and took < 5.0
+    assert stopped.isdisjoint(now) and replaced >= len(stopped)

@@ -10,6 +10,7 @@ from typing import cast
 from kg import explorer, reasoner
 from kg.config import Settings, from_env
 from kg.formats import lookup
+from kg.pipeline import journal
 from kg.pipeline.build import BuildReport, parse_all, parse_graphs, shape_results, union
 from kg.pipeline.build import build as _build
 from kg.rdf.sources import collect
@@ -19,8 +20,11 @@ from kg.sparql import execute, fulltext, gate, named
 
 
 def build(settings: Settings | None = None, log: Callable[[str], None] = lambda _: None) -> BuildReport:
-    """Validate, reason, materialise and publish a new release; raise on any failure."""
-    return _build(settings or from_env(), log)
+    """Validate, reason, materialise and publish a new release; raise on any failure. An import that was
+    killed is finished or undone first (kg.pipeline.journal)."""
+    settings = settings or from_env()
+    journal.recover(settings)
+    return _build(settings, log)
 
 
 def validate(paths: list[Path] | None = None, settings: Settings | None = None) -> list[Violation]:
@@ -114,6 +118,7 @@ def import_files(
     dry_run: bool = False,
     version: str | None = None,
     curator: str | None = None,
+    update: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ):
     """Import a spreadsheet export (CSV files or one XLSX) into data/imports/<source>.ttl, build and
@@ -129,6 +134,7 @@ def import_files(
         dry_run=dry_run,
         version=version,
         curator=curator,
+        update=update,
         log=log,
     )
 

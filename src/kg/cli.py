@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 from kg import api, formats
@@ -17,8 +19,42 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+class Progress:
+    """Progress of a long `kg build` or `kg import` on a terminal: one line rewritten in place with the
+    phase (the steps' log lines, rows included), the time so far and an estimate of the time left
+    from the timings of the release in service. Quiet when stderr is no terminal or CI is set."""
+
+    def __init__(self, command: str, settings) -> None:
+        self.command, self.started, self.expected = command, time.monotonic(), 0.0
+        self.on = sys.stderr.isatty() and not os.environ.get("CI")
+        try:
+            from kg.release import directory
+
+            timings = directory.current(settings).manifest.get("timings", {})
+            self.expected = sum(timings.values()) * (1.5 if command == "import" else 1.2)
+        except KGError:
+            pass
+
+    def __call__(self, text: str) -> None:
+        if not self.on:
+            return
+        took = time.monotonic() - self.started
+        eta = f", about {max(self.expected - took, 1):.0f} s left" if self.expected > took else ""
+        sys.stderr.write(f"\r\x1b[Kkg {self.command} {took:5.1f} s{eta}: {text[:100]}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.on:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 def cmd_build(args, settings) -> int:
-    report = api.build(settings, log=_err if args.verbose else (lambda _: None))
+    progress = Progress("build", settings)
+    try:
+        report = api.build(settings, log=_err if args.verbose else progress)
+    finally:
+        progress.done()
     print("\n".join(report.lines()))
     return 0
 
@@ -106,6 +142,7 @@ def cmd_export(args, settings) -> int:
 def cmd_import(args, settings) -> int:
     from kg.errors import ImportRejected
 
+    progress = Progress("import", settings)
     try:
         report = api.import_files(
             args.files,
@@ -115,15 +152,19 @@ def cmd_import(args, settings) -> int:
             dry_run=args.dry_run,
             version=args.version,
             curator=args.curator,
-            log=_err if args.verbose else (lambda _: None),
+            update=args.update,
+            log=_err if args.verbose else progress,
         )
     except ImportRejected as exc:
-        print("\n".join(exc.report.lines()))
-        print(f"report: {exc.report.reports[0]}", file=sys.stderr)
-        return exc.exit_code
+        report = exc.report
+        code = exc.exit_code
+    else:
+        code = 2 if report.errors else 0
+    finally:
+        progress.done()
     print("\n".join(report.lines()))
     print(f"report: {report.reports[0]}", file=sys.stderr)
-    return 2 if report.errors else 0
+    return code
 
 
 def cmd_release(args, settings) -> int:
@@ -327,6 +368,9 @@ def _curation_commands(sub) -> None:
         "--source", default="curated", help="the source it is an export of: data/imports/SOURCE.ttl (default: curated)"
     )
     i.add_argument("--strict", action="store_true", help="import nothing when any row has an error")
+    i.add_argument(
+        "--update", action="store_true", help="let rows move existing mitigations to another document (Source)"
+    )
     i.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
     i.add_argument("--version", help="version of the release it makes (default: YYYY.MM.DD[.N])")
     i.add_argument("--curator", help="who made the human classifications (default: kg:agent/curator)")

@@ -118,6 +118,14 @@ class VersionError(KGError):
 # --- curation -------------------------------------------------------------------------------------
 
 
+class DiskFull(KGError):
+    """The disk filled up while a build (or an import's build) wrote its release: the message says
+    where, how much space was free and about how much was needed; the release in service stays."""
+
+    exit_code = 8
+    http_status = 507
+
+
 class ImportRejected(KGError):
     """The import changed nothing: its files or rows were refused, or the result failed validation."""
 

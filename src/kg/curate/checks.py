@@ -87,7 +87,7 @@ def read_sheets(paths: list[Path], report: ImportReport, max_bytes: int | None =
                         "media_type": MEDIA.get(Path(path).suffix.lower(), "text/csv"),
                     }
                 )
-        report.warnings += [Problem(Path(path).name, None, "", note.split(": ", 1)[-1]) for note in book.notes]
+        report.warnings += [Problem(label, None, "", note) for label, note in book.notes]
         if not book.sheets:
             problems.append(Problem(Path(path).name, None, "", "no mitigations or documents sheet in it"))
         for sheet in book.sheets:
@@ -130,6 +130,7 @@ def _add_sheet(sheet: Sheet, out: dict[str, Sheet], report: ImportReport, proble
                 + ": those fields keep their current values (empty for new records)",
             )
         )
+    report.warnings += bidi_flags(sheet)
     if not sheet.rows:
         problems.append(
             Problem(
@@ -139,6 +140,41 @@ def _add_sheet(sheet: Sheet, out: dict[str, Sheet], report: ImportReport, proble
                 "no rows below the header: nothing to import (an import never empties a source by accident)",
             )
         )
+
+
+BIDI = {
+    "\u202a": "left-to-right embedding",
+    "\u202b": "right-to-left embedding",
+    "\u202c": "pop directional formatting",
+    "\u202d": "left-to-right override",
+    "\u202e": "right-to-left override",
+    "\u2066": "left-to-right isolate",
+    "\u2067": "right-to-left isolate",
+    "\u2068": "first strong isolate",
+    "\u2069": "pop directional isolate",
+}
+
+
+def bidi_flags(sheet: Sheet) -> list[Problem]:
+    """A warning for each cell holding a directional formatting character: it can make the text read
+    otherwise than it is written ("Trojan Source"); pages show such text isolated (<bdi>)."""
+    flags = []
+    for row in sheet.rows:
+        for column, value in row.cells.items():
+            found = sorted({c for c in value if c in BIDI})
+            if found:
+                names = ", ".join(f"U+{ord(c):04X} ({BIDI[c]})" for c in found)
+                flags.append(
+                    Problem(
+                        sheet.label,
+                        row.number,
+                        sheet.column_name(column),
+                        f"holds the directional formatting character(s) {names}, which can make the text read "
+                        "otherwise than it is written: check the cell",
+                        row.cells.get("Mitigation_ID") or row.cells.get("SourceID", ""),
+                    )
+                )
+    return flags
 
 
 def _fill(cells: dict[str, str], current: dict[str, str] | None, columns) -> dict[str, str]:

@@ -6,7 +6,10 @@ one mitigations table and one documents table, ready to edit and re-import with 
     -o NAME.xlsx  one workbook with the sheets Mitigations and Documents
 
 CSV files are UTF-8 with a byte-order mark (so that spreadsheet programs read them as UTF-8),
-comma-separated, every field quoted where needed (RFC 4180). Rows are sorted by their ID.
+comma-separated, every field quoted where needed (RFC 4180). Rows are sorted by their ID. A cell
+that a spreadsheet program would run as a formula (starting with = + - @, tab or CR) is written with
+a leading ' (OWASP's advice against CSV injection); `kg import` takes it away again, so the round
+trip changes nothing. XLSX cells are typed: such a value is a text cell there, never a formula.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import csv
 from pathlib import Path
 
 from kg.config import Settings, from_env
+from kg.curate.read import neutralised
 from kg.errors import InputError
 from kg.records import table
 from kg.records import vocab as vocabulary
@@ -65,7 +69,7 @@ def _csv(path: Path, columns, rows: list[dict]) -> None:
         writer = csv.writer(f, lineterminator="\r\n")
         writer.writerow(columns)
         for row in rows:
-            writer.writerow([row[c] for c in columns])
+            writer.writerow([neutralised(row[c]) for c in columns])  # no cell runs as a formula
     tmp.replace(path)
 
 

@@ -13,10 +13,7 @@ See docs/curation.md for the rules.
 
 from __future__ import annotations
 
-import fcntl
-import os
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +26,10 @@ from kg.curate.checks import Context, check_documents, check_mitigations, read_s
 from kg.curate.mapping import Mapper, add_activity, add_importer
 from kg.curate.report import Entry, ImportReport, finish, reject
 from kg.curate.rows import Problem
-from kg.errors import InputError, ValidationFailed
+from kg.errors import DiskFull, InputError, ValidationFailed
 from kg.iris import classification_iri, evidence_iri, slug
 from kg.namespaces import KG
-from kg.pipeline import build, overlay
+from kg.pipeline import build, journal, overlay
 from kg.pipeline.build import check_shapes, parse_graphs
 from kg.rdf.canonical import canonical_turtle
 from kg.rdf.sources import Source, collect
@@ -57,27 +54,6 @@ DEFAULT_SOURCE = "curated"
 # --- running it -----------------------------------------------------------------------------
 
 
-@contextmanager
-def _locked(settings: Settings):
-    settings.build_path.mkdir(parents=True, exist_ok=True)
-    with open(settings.build_path / ".import.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise InputError("another `kg import` is running on this project; wait for it to finish") from None
-        yield
-
-
-def _write_atomic(path: Path, data: bytes | None) -> None:
-    if data is None:
-        path.unlink(missing_ok=True)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 @dataclass
 class Prepared:
     report: ImportReport
@@ -94,6 +70,7 @@ def prepare(
     dry_run: bool = False,
     now: datetime | None = None,
     ctx: Context | None = None,
+    update: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ) -> Prepared:
     """Read and check the files and compare them with the data (`ctx`, loaded when not given);
@@ -108,16 +85,20 @@ def prepare(
     report = ImportReport(
         slug_, own_rel, started=now.isoformat().replace("+00:00", "Z"), strict=strict, dry_run=dry_run
     )
+    log(f"reading {', '.join(Path(p).name for p in paths)}")
     sheets = read_sheets([Path(p) for p in paths], report, settings.max_source_bytes)
     if report.errors:
         reject(settings, report, "the file(s) cannot be imported; nothing changed")
-    log("reading the current data")
+    log(f"read {sum(len(s.rows) for s in sheets.values()):,} rows; reading the current data")
     ctx = ctx if ctx is not None and ctx.own_rel == own_rel else Context.load(settings, own_rel)
     docs_valid, docs_rejected = check_documents(sheets.get("documents"), ctx, report)
     mits_valid, mits_rejected = check_mitigations(
         sheets.get("mitigations"), ctx, report, docs_valid, docs_rejected, "documents" in sheets
     )
+    if not update:
+        refuse_moves(ctx, sheets.get("mitigations"), mits_valid, mits_rejected, report)
     report.rejected_rows = len({(p.sheet, p.row) for p in report.errors})
+    log(f"checked {sum(len(s.rows) for s in sheets.values()):,} rows: {report.rejected_rows:,} rejected; comparing")
     if strict and report.errors:
         reject(settings, report, f"--strict: {report.rejected_rows} row(s) with errors, so nothing was imported")
     report.entries = plan(
@@ -127,6 +108,27 @@ def prepare(
         {"documents": docs_rejected, "mitigations": mits_rejected},
     )
     return Prepared(report, ctx, settings.root / own_rel)
+
+
+def refuse_moves(ctx: Context, sheet, valid: dict, rejected: dict, report: ImportReport) -> None:
+    """A row that gives an existing mitigation another document is refused (without --update): it is
+    most likely a new record under a taken ID, and would silently rewrite the existing one."""
+    for rid, (number, cells) in list(valid.items()):
+        current = ctx.current_m.get(rid)
+        if current is None or not current["Source"] or cells["Source"] == current["Source"]:
+            continue
+        report.errors.append(
+            Problem(
+                sheet.label if sheet else "",
+                number,
+                sheet.column_name("Source") if sheet else "Source",
+                f"{rid} is an existing mitigation of {current['Source']}, not of {cells['Source']}: give a new "
+                "record its own ID, or pass --update to move this record to the other document",
+                rid,
+            )
+        )
+        del valid[rid]
+        rejected[rid] = number
 
 
 def run(
@@ -139,12 +141,16 @@ def run(
     version: str | None = None,
     curator: str | None = None,
     now: datetime | None = None,
+    update: bool = False,
     log: Callable[[str], None] = lambda _: None,
 ) -> ImportReport:
     """Import the export in `paths` (one XLSX, or CSV files: mitigations and/or documents)."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
-    with _locked(settings):
-        prepared = prepare(paths, settings, source=source, strict=strict, dry_run=dry_run, now=now, log=log)
+    journal.recover(settings)  # what a killed import left: finished or undone first (said on stderr)
+    with journal.locked(settings):
+        prepared = prepare(
+            paths, settings, source=source, strict=strict, dry_run=dry_run, now=now, update=update, log=log
+        )
         report, ctx, path = prepared.report, prepared.ctx, prepared.path
         dataset = KG[f"dataset/{report.source}"]
         if dataset in ctx.outside_typed:
@@ -207,12 +213,14 @@ def _apply(
     old = path.read_bytes() if path.exists() else None
     before = directory.current(settings).id if directory.current_path(settings) else None
     created = not path.parent.exists()
-    _write_atomic(path, new)
+    journal.begin(settings, report.data_file, old, before, report.version)  # a kill from here on is undone
+    journal.write_atomic(path, new)
     try:
         log("building")
         built = build.build(settings, log)
     except ValidationFailed as exc:
-        _write_atomic(path, old)
+        journal.write_atomic(path, old)
+        journal.end(settings)
         report.errors += _violations(exc.violations, report, report.data_file)
         _tidy(path, created)
         return reject(
@@ -223,20 +231,25 @@ def _apply(
             violations=[str(v) for v in exc.violations],
             exit_code=ValidationFailed.exit_code,
         )
-    except BaseException:
-        _write_atomic(path, old)
+    except BaseException as exc:
+        journal.write_atomic(path, old)
+        journal.end(settings)
         _tidy(path, created)
+        if isinstance(exc, DiskFull):  # said clearly, in the report too; the data file is back
+            return reject(settings, report, f"nothing changed: {exc}", exit_code=DiskFull.exit_code)
         raise
     try:
         stamped = stamp.stamp(settings, report.version, now)
     except BaseException:
-        _write_atomic(path, old)
+        journal.write_atomic(path, old)
         _tidy(path, created)
         if before:
             directory.switch(settings, before)
         else:
             settings.current_link.unlink(missing_ok=True)
+        journal.end(settings)
         raise
+    journal.end(settings)
     report.release_id, report.status = stamped.id, "imported"
     counts = report.counts("mitigations")
     report.message = (

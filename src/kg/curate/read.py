@@ -39,6 +39,22 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 
 
+# CSV injection (OWASP): a cell a spreadsheet program would run as a formula starts with one of these.
+# `kg export` writes such a cell with a leading ' (and so one that is quotes before such a character,
+# to keep the mapping one to one); reading a CSV file takes exactly that one ' away again.
+FORMULA_START = re.compile("'*[=+\\-@\t\r]")
+
+
+def neutralised(value: str) -> str:
+    """A CSV cell no spreadsheet runs: `'` before a value that starts (after any quotes) with = + - @ tab CR."""
+    return "'" + value if FORMULA_START.match(value) else value
+
+
+def restored(value: str) -> str:
+    """The value `neutralised` was given: one leading ' less when it stands before such a start."""
+    return value[1:] if value.startswith("'") and FORMULA_START.match(value, 1) else value
+
+
 class FileProblem(Exception):
     """A whole file (or sheet) cannot be imported; the message names it and says why."""
 
@@ -68,7 +84,7 @@ class Workbook:
 
     path: Path
     sheets: list[Sheet]
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (the sheet's label, what was done)
 
 
 def read(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
@@ -103,7 +119,8 @@ def read_csv(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
     header = records[0]
     if _SURROGATE.search("".join(header)):
         raise FileProblem(f"{path.name}: the header row is not valid UTF-8; save the file as CSV UTF-8")
-    sheet = _sheet(path.name, path, header, ((n, rec, {}) for n, rec in enumerate(records[1:], start=2)))
+    rows = (([restored(v) for v in rec]) for rec in records[1:])
+    sheet = _sheet(path.name, path, header, ((n, rec, {}) for n, rec in enumerate(rows, start=2)))
     return Workbook(path, [sheet])
 
 
@@ -163,10 +180,10 @@ def read_xlsx(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Workbook:
             first = next(rows, None)
             header = [_xlsx_text(c)[0] for c in first] if first else []
             if not any(h.strip() for h in header):
-                out.notes.append(f"{label}: empty, ignored")
+                out.notes.append((label, "empty, ignored"))
                 continue
             if kind_of(header) is None:
-                out.notes.append(f"{label}: neither a Mitigation_ID nor a SourceID column, ignored")
+                out.notes.append((label, "neither a Mitigation_ID nor a SourceID column, ignored"))
                 continue
             out.sheets.append(_sheet(label, path, header, _xlsx_rows(rows)))
     finally:
@@ -317,7 +334,13 @@ def _xlsx_text(cell) -> tuple[str, str | None]:
 # --- both -----------------------------------------------------------------------------------
 
 
+def visible(text: str) -> str:
+    """Text to show in a message: control characters (NUL, ESC, ...) written as escapes, never raw."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _sheet(label: str, path: Path, header: list[str], records) -> Sheet:
+    header = [visible(h) for h in header]  # a header name is only matched and shown, never stored
     kind = kind_of(header)
     if kind is None:
         raise FileProblem(

@@ -12,6 +12,7 @@ build to remove.
 
 from __future__ import annotations
 
+import errno
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -25,7 +26,7 @@ from rdflib import Graph
 
 from kg import explorer, reasoner
 from kg.config import Settings
-from kg.errors import ReasonerUnavailable, ValidationFailed
+from kg.errors import DiskFull, ReasonerUnavailable, ValidationFailed
 from kg.namespaces import DEFAULT_BASE
 from kg.pipeline import infer, overlay, qc
 from kg.rdf.sources import Source, TermConverter, collect, graph_of, load_into, parse_rdflib, shape_sources
@@ -204,7 +205,13 @@ def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> Bu
         with timer("index"):  # the explorer's search index, in the release so it switches with it
             explorer.write_index(staging, memory, settings.base_iri)
         with timer("write"):
-            _write_release(settings, staging, memory, report)
+            try:
+                _write_release(settings, staging, memory, report)
+            except OSError as exc:
+                if not disk_full(exc):
+                    raise
+                directory.discard(staging)
+                raise DiskFull(no_space_message(settings, report.release_id, exc)) from None
     except BaseException:
         if job is not None:
             job.kill()
@@ -213,6 +220,28 @@ def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> Bu
     report.timings["total"] = time.perf_counter() - began
     log(f"total: {report.timings['total']:.2f} s")
     return report
+
+
+def disk_full(exc: OSError) -> bool:
+    """ENOSPC or EDQUOT, as the OS says it, or as pyoxigraph's store does (in its message only)."""
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in str(exc)
+
+
+def no_space_message(settings: Settings, release_id: str, exc: OSError) -> str:
+    """What filled up, where, how much is free and about how much a release needs."""
+    free = shutil.disk_usage(settings.build_path).free
+    in_service = directory.current_path(settings)
+    needed = sum(f.stat().st_size for f in in_service.rglob("*") if f.is_file()) if in_service else 0
+    need = f"; a release needs about {needed / 1e6:,.0f} MB (the size of the one in service)" if needed else ""
+    text = str(exc)  # pyoxigraph's: "IO error: ...: While appending to file: PATH: No space left on device"
+    where = getattr(exc, "filename", None) or (
+        text.split("file: ", 1)[1].rsplit(": ", 1)[0] if "file: " in text else ""
+    )
+    return (
+        f"no space left on the device of {settings.build_path} while writing release {release_id}"
+        f"{f' ({where})' if where else ''}: {free / 1e6:,.1f} MB free{need}. Free some space (fewer "
+        "releases kept: KG_KEEP_RELEASES) and run again; the release in service is unchanged"
+    )
 
 
 def _write_release(settings: Settings, staging: Path, memory: ox.Store, report: BuildReport) -> None:

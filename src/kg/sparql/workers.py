@@ -318,12 +318,20 @@ class Worker:
             self.kill()
             raise WorkerCrashed("a query worker died while starting") from None
 
-    def alive(self) -> bool:
+    def state(self) -> str:
+        """Its state letter in /proc (R, S, D; T stopped, t traced, Z, X dead); "" when it is gone."""
         try:
             with open(f"/proc/{self.pid}/stat") as f:
-                return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+                return f.read().rsplit(")", 1)[1].split()[0]
         except (OSError, IndexError):
-            return False
+            return ""
+
+    def alive(self) -> bool:
+        return self.state() not in ("", "Z", "X")
+
+    def responsive(self) -> bool:
+        """Whether it can answer a job now: alive and not stopped (SIGSTOP) or held by a tracer."""
+        return self.state() not in ("", "Z", "X", "T", "t")
 
     def rss(self) -> int:
         """Memory of its own (private pages, not the store it shares with the template), in bytes."""
@@ -416,7 +424,7 @@ class Pool:
             )
         self.waiting += 1
         try:
-            worker = await asyncio.wait_for(self._queue().get(), timeout=job.timeout)
+            worker = await self._take(deadline)
         except TimeoutError:
             raise Busy(
                 f"no query worker became free within {job.timeout:g} s; try again shortly",
@@ -427,6 +435,15 @@ class Pool:
         future = asyncio.ensure_future(self._supervise(worker, job, deadline))
         future.add_done_callback(lambda done: self._release(worker, done))
         return await asyncio.shield(future)  # a cancelled request leaves the worker to finish its job
+
+    async def _take(self, deadline: float) -> Worker:
+        """An idle worker that can answer; one that cannot (stopped, gone) is replaced, not handed work."""
+        while True:
+            worker = await asyncio.wait_for(self._queue().get(), timeout=max(deadline - time.monotonic(), 0))
+            if worker.responsive():
+                return worker
+            log.error("query worker %s is stopped or gone (state %r); replacing it", worker.pid, worker.state())
+            self._replace(worker)
 
     def _release(self, worker: Worker, done: asyncio.Future) -> None:
         """After a job: the worker goes back to the idle queue, or is replaced when it was killed or died."""

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 import uvicorn
 
 from kg.config import Settings
+from kg.pipeline import journal
 from kg.release import directory
 from kg.web.app import Extend, create_app
 from kg.web.front import head_limit, protocol
 
 
 def serve(settings: Settings, extensions: Sequence[Extend] = ()) -> None:
+    journal.recover(settings)  # an import that was killed: finished or undone before serving
     directory.current(settings)  # NoRelease (exit 6, "run `kg build`") before binding the port
     uvicorn.run(
         create_app(settings, extensions),
