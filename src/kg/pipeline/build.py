@@ -158,6 +158,14 @@ def rebase_store(store: ox.Store, base: str) -> None:
     store.extend(ox.Quad(move(q.subject), move(q.predicate), move(q.object), move(q.graph_name)) for q in quads)
 
 
+def _inputs(sources, counts: dict) -> list[dict]:
+    """The manifest's record of each input file: path, graph, triples, SHA-256."""
+    return [
+        {"path": s.rel, "graph": s.graph_iri, "triples": counts.get(s.graph_iri, 0), "sha256": directory.sha256(s.path)}
+        for s in sources
+    ]
+
+
 def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> BuildReport:
     report = BuildReport()
     timer = _Timer(report.timings, log)
@@ -169,16 +177,7 @@ def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> Bu
     try:
         with timer("parse"):
             _, memory = parse_all(sources, settings.max_source_bytes, graphs=False)
-        counts = graph_sizes(memory)
-        report.inputs = [
-            {
-                "path": s.rel,
-                "graph": s.graph_iri,
-                "triples": counts.get(s.graph_iri, 0),
-                "sha256": directory.sha256(s.path),
-            }
-            for s in sources
-        ]
+        report.inputs = _inputs(sources, graph_sizes(memory))
         unavailable = None
         if settings.reasoner:  # HermiT runs in its child process while SHACL validates
             try:
