@@ -485,15 +485,8 @@ def test_the_union_default_graph_has_each_triple_once(remote_store, store):
     assert remote_n == publish.distinct_triples(store) == len({(q.subject, q.predicate, q.object) for q in store})
 
 
-# Oxigraph says where (moved back to the caller's line); Virtuoso says what, with no usable position.
-MALFORMED = {
-    "oxigraph": r"malformed query: .*\n  line 2: ",
-    "virtuoso": r"malformed query: .*Parentheses are not balanced",
-}
-
-
 def test_errors_of_the_remote_store(remote_store, sparql_server):
-    with pytest.raises(QueryError, match=MALFORMED[sparql_server.name]) as caught:
+    with pytest.raises(QueryError, match=r"malformed query: .*\n  line 2: ") as caught:
         execute.run(remote_store, "SELECT * WHERE {\n  ?s ?p ?o FILTER( }")
     assert "named-graph-uri" not in str(caught.value)  # not the server's echo of the whole query
     with pytest.raises(QueryError, match="read-only"):
@@ -592,11 +585,8 @@ def test_engine_refuses_more_bytes_than_the_cap(published, sparql_server):
 
 
 def test_engine_gives_a_syntax_error_as_query_error(published, sparql_server):
-    expected = {
-        "oxigraph": r"malformed query: error at 2:\d+.*\n  line 2:   \?s \?p \?o FILTER\( }",
-        "virtuoso": MALFORMED["virtuoso"],
-    }
-    with pytest.raises(QueryError, match=expected[sparql_server.name]):
+    # the same words on every server: Virtuoso gives no usable position, so the embedded parser's are given
+    with pytest.raises(QueryError, match=r"malformed query: error at 2:\d+.*\n  line 2:   \?s \?p \?o FILTER\( }"):
         run(answer(sparql_server.query, Job("SELECT * WHERE {\n  ?s ?p ?o FILTER( }")))
 
 
@@ -605,7 +595,7 @@ def test_engine_keeps_the_deadline(fresh, tmp_path):
         tiny_release(tmp_path / "tiny", "20300101T000000000000Z", {"things": things(300)}), fresh.store, fresh.query
     )
     started = time.monotonic()
-    with pytest.raises(QueryTimeout, match="deadline of 0.5 s"):
+    with pytest.raises(QueryTimeout, match="within 0.5 s"):
         run(answer(fresh.query, Job(HEAVY, timeout=0.5)))
     assert time.monotonic() - started < 0.5 + 1
     # the server still works on it: this server is stopped (by its PID) when the test ends

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from servers import running_server
+from servers import replica_build, running_server
+from virtuoso import virtuoso_server
 
 from recorder import recording_server
 
@@ -29,20 +30,32 @@ def trap():
         yield f"{url}/", seen
 
 
-@pytest.fixture(scope="module")
-def hostile_server(built_settings, tmp_path_factory):
-    log = tmp_path_factory.mktemp("hostile") / "server.log"
-    with running_server(
-        built_settings.root,
-        built_settings.build_dir,
-        log,
-        KG_QUERY_TIMEOUT=str(DEADLINE),
-        KG_TRUST_PROXY="1",
-        KG_CLIENT_ERRORS="5",
-        KG_CLIENT_QUERY_SECONDS="5",
-        KG_QUERY_WORKERS="2",
-    ) as url:
-        yield url, log
+SETTINGS = {
+    "KG_QUERY_TIMEOUT": str(DEADLINE),
+    "KG_TRUST_PROXY": "1",
+    "KG_CLIENT_ERRORS": "5",
+    "KG_CLIENT_QUERY_SECONDS": "5",
+    "KG_QUERY_WORKERS": "2",
+}
+
+
+@pytest.fixture(scope="module", params=["embedded", "virtuoso"])
+def hostile_server(request, built_settings, current, tmp_path_factory):
+    """`kg serve` over the embedded store, then as a replica of a real Virtuoso 7 holding the release
+    (docs/deployment.md): the same table, the same answers (`Case.remote` where a replica differs)."""
+    folder = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    if request.param == "embedded":
+        with running_server(built_settings.root, built_settings.build_dir, folder / "server.log", **SETTINGS) as url:
+            yield url, folder / "server.log", "embedded"
+        return
+    from kg.remote import publish
+
+    with virtuoso_server(folder / "virtuoso") as virtuoso:
+        publish.publish(current, virtuoso.store, virtuoso.query)
+        build = replica_build(current, folder / "build")
+        log = folder / "server.log"
+        with running_server(built_settings.root, build, log, KG_SPARQL_ENDPOINT=virtuoso.query, **SETTINGS) as url:
+            yield url, log, "virtuoso"
 
 
 @dataclass
@@ -56,6 +69,7 @@ class Case:
     status: int = 400
     says: str = ""  # a phrase the error's detail must contain
     path: str = "/sparql"
+    remote: tuple[int, str] | None = None  # (status, says) on a replica, where it differs
 
 
 def nested(n):
@@ -86,6 +100,7 @@ CASES = [
         {"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY DESC(?c) ?f"},
         status=503,
         says="stopped",
+        remote=(503, "deadline"),  # no worker to stop on a replica: the server's deadline and the replica's
     ),
     Case(
         "body over the cap, declared",
@@ -192,8 +207,9 @@ def fill(value, trap):
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_request(case, hostile_server, trap):
-    url, log = hostile_server
+    url, log, backend = hostile_server
     trap, seen = trap
+    status, says = case.remote if backend != "embedded" and case.remote else (case.status, case.says)
     headers = {"Accept": "application/sparql-results+json", "X-Forwarded-For": next(ADDRESSES), **case.headers}
     with httpx.Client(base_url=url, timeout=DEADLINE + 30) as client:
         started = time.monotonic()
@@ -206,11 +222,11 @@ def test_hostile_request(case, hostile_server, trap):
             headers=headers,
         )
         took = time.monotonic() - started
-        assert response.status_code == case.status, response.text[:500]
+        assert response.status_code == status, response.text[:500]
         assert took < DEADLINE + 1, f"{case.name} took {took:.2f} s"
-        if case.status >= 400:
+        if status >= 400:
             error = response.json()["error"]
-            assert error["status"] == case.status and case.says.lower() in error["detail"].lower(), error
+            assert error["status"] == status and says.lower() in error["detail"].lower(), error
             assert "Traceback" not in response.text and 'File "' not in response.text
         # ... and the service still answers, through a worker (a query no cache has seen) and ASK {}
         probe = client.get(
@@ -225,7 +241,7 @@ def test_hostile_request(case, hostile_server, trap):
 
 
 def test_budget_of_errors_per_client(hostile_server):
-    url, _ = hostile_server
+    url, _, _ = hostile_server
     with httpx.Client(base_url=url, timeout=30) as client:
         bad = {"X-Forwarded-For": "192.0.2.1"}
         statuses = [
@@ -240,7 +256,7 @@ def test_budget_of_errors_per_client(hostile_server):
 
 
 def test_budget_of_query_seconds_per_client(hostile_server):
-    url, _ = hostile_server
+    url, _, _ = hostile_server
     with httpx.Client(base_url=url, timeout=30) as client:
         heavy = {"X-Forwarded-For": "192.0.2.3"}
         first = [
@@ -253,7 +269,7 @@ def test_budget_of_query_seconds_per_client(hostile_server):
 
 
 def test_cached_answers_cost_no_worker(hostile_server):
-    url, _ = hostile_server
+    url, _, backend = hostile_server
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a airm:Mitigation }"
     with httpx.Client(base_url=url, timeout=30) as client:
         before = client.get("/-/health").json()
@@ -262,5 +278,9 @@ def test_cached_answers_cost_no_worker(hostile_server):
         after = client.get("/-/health").json()
     assert first.headers["X-Cache"] == "miss" and again.headers["X-Cache"] == "hit"
     assert first.content == again.content and first.headers["X-Result-Rows"] == "1"
-    assert after["cache"]["hits"] == before["cache"]["hits"] + 1 and after["workers"]["running"] == 2
+    assert after["cache"]["hits"] == before["cache"]["hits"] + 1
+    if backend == "embedded":
+        assert after["workers"]["running"] == 2
+    else:  # a replica has no workers: its health names the server instead
+        assert "workers" not in after and after["remote"]["reachable"]
     assert all(r.headers["Server-Timing"].startswith("app;dur=") for r in (first, again))

@@ -180,8 +180,8 @@ class RemoteEngine:
                     return body, ctype
         except TimeoutError:
             raise QueryTimeout(
-                f"the query ran past its deadline of {job.timeout:g} s; narrow it "
-                "(fewer joins, a LIMIT) or ask for less"
+                f"the query did not finish within {job.timeout:g} s and was given up (a Virtuoso server "
+                "stops it too); narrow it (fewer joins, a LIMIT, a more selective pattern)"
             ) from None
         except httpx.TimeoutException as exc:
             raise QueryTimeout(f"the SPARQL server at {safe_url(self.endpoint)} did not answer in time") from exc

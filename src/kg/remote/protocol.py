@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kg.errors import KGError, NoRelease, QueryError, QueryTimeout, RemoteError
 from kg.formats import Format, lookup
-from kg.namespaces import DEFAULT_BASE, NS
+from kg.namespaces import DEFAULT_BASE, NS, PREFIXES
 from kg.sparql import syntax
 from kg.sparql.execute import constructed, solutions
 from kg.version import __version__
@@ -183,7 +183,10 @@ def refused(status: int, message: str, query: str, offset: int, endpoint: str) -
     message = message.split("\n\nSPARQL query:")[0].strip()  # Virtuoso repeats the whole query text
     lowered = message.lower()
     if status in (400, 413, 414, 422):
-        if offset:
+        if not _POSITION.search(message):  # Virtuoso: no usable position; the embedded parser's words
+            message = local_syntax_error(query) or message
+            lowered = message.lower()
+        elif offset:
             message = _POSITION.sub(lambda m: f"error at {max(int(m[1]) - offset, 1)}:{m[2]}", message)
         if _POSITION.search(message) or any(w in lowered for w in ("syntax", "pars", "sparql compiler")):
             return QueryError(f"malformed query: {syntax.explain(query, message)}")
@@ -191,6 +194,18 @@ def refused(status: int, message: str, query: str, offset: int, endpoint: str) -
     if "timeout" in lowered.replace(" ", "") or "timed out" in lowered:
         return QueryTimeout(f"the query ran past the SPARQL server's deadline: {message}")
     return RemoteError(f"the SPARQL server at {safe_url(endpoint)} answered {status}: {message or '(no message)'}")
+
+
+def local_syntax_error(query: str) -> str | None:
+    """pyoxigraph's message (with its position) for a query it cannot parse, None when it parses (it
+    is run over an empty store: nothing to match, so at once)."""
+    try:
+        ox.Store().query(query, prefixes=dict(PREFIXES))
+    except SyntaxError as exc:
+        return str(exc)
+    except Exception:  # parsed, then failed on the empty store: not a syntax error
+        return None
+    return None
 
 
 def incomplete(headers: httpx.Headers, endpoint: str) -> KGError | None:
