@@ -737,3 +737,35 @@ def test_service_over_remote_named_queries(remote_service, embedded_service, spa
         assert cut(got.text) == cut(expected.text)
         return
     assert Counter(got.text.splitlines()) == Counter(expected.text.splitlines())
+
+
+def test_real_clients_against_the_replica(remote_service, embedded_service):
+    """SPARQLWrapper and rdflib's SPARQLStore, unchanged, get from a replica what they get from
+    `kg serve` over the embedded store."""
+    from rdflib import Graph
+    from rdflib.compare import isomorphic
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+    from SPARQLWrapper import JSON, TURTLE, SPARQLWrapper
+
+    select = (
+        "PREFIX airm: <https://w3id.org/airm-kg/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+        "SELECT ?d ?t WHERE { ?d a airm:SourceDocument ; dcterms:title ?t } ORDER BY ?d ?t"
+    )
+    construct = (
+        "PREFIX airm: <https://w3id.org/airm-kg/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+        "CONSTRUCT { ?d dcterms:title ?t } WHERE { ?d a airm:SourceDocument ; dcterms:title ?t }"
+    )
+
+    def wrapper(base: str, query: str, fmt):
+        client = SPARQLWrapper(base + "/sparql")
+        client.setQuery(query)
+        client.setReturnFormat(fmt)
+        return client.query().convert()
+
+    replica, embedded = str(remote_service.base_url).rstrip("/"), str(embedded_service.base_url).rstrip("/")
+    got, expected = wrapper(replica, select, JSON), wrapper(embedded, select, JSON)
+    assert got["results"]["bindings"] == expected["results"]["bindings"] and len(got["results"]["bindings"]) > 10
+    graphs = [Graph().parse(data=wrapper(b, construct, TURTLE), format="turtle") for b in (replica, embedded)]
+    assert len(graphs[0]) > 10 and isomorphic(*graphs)
+    rows = [sorted(tuple(map(str, r)) for r in SPARQLStore(b + "/sparql").query(select)) for b in (replica, embedded)]
+    assert rows[0] == rows[1] and rows[0]

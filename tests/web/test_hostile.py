@@ -100,7 +100,7 @@ CASES = [
         {"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY DESC(?c) ?f"},
         status=503,
         says="stopped",
-        remote=(503, "deadline"),  # no worker to stop on a replica: the server's deadline and the replica's
+        remote=(503, f"within {DEADLINE:g} s"),  # a replica has no worker to stop: the deadline holds
     ),
     Case(
         "body over the cap, declared",

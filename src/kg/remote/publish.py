@@ -10,13 +10,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import cast
+from typing import TypeVar, cast
 from urllib.parse import unquote, urlencode
 
 import httpx
 import pyoxigraph as ox
 
-from kg.errors import PublishFailed, RemoteUnavailable
+from kg.errors import PublishFailed, QueryTimeout, RemoteUnavailable
 from kg.namespaces import DEFAULT_BASE, NS
 from kg.remote.protocol import (
     CHECKSUM,
@@ -40,6 +40,7 @@ from kg.remote.protocol import (
 )
 from kg.sparql.execute import GRAPH_SIZES, graph_sizes, solutions
 
+T = TypeVar("T")
 BATCH = 20_000  # triples serialised at a time while writing a graph for upload
 CHUNK_BYTES = 32_000_000  # N-Triples sent in one request at most (KG_PUBLISH_CHUNK_BYTES; see docs/deployment.md)
 
@@ -181,6 +182,19 @@ class GraphStore:
         finally:
             spool.close()
         return count
+
+
+def patiently(read: Callable[[], T], tries: int = 4) -> T:
+    """`read()` again (after 1, 2, 3 s) while the server says it timed out: right after a large load,
+    Virtuoso may answer a count with "SR171: Transaction timed out" while it commits."""
+    for attempt in range(tries):
+        try:
+            return read()
+        except QueryTimeout:
+            if attempt == tries - 1:
+                raise
+            time.sleep(1 + attempt)
+    raise AssertionError("unreachable")
 
 
 def _select(client: httpx.Client, endpoint: str, text: str, dataset: list[tuple[str, str]]) -> list:
@@ -373,7 +387,7 @@ class Publication:
         )
 
     def project_graphs(self) -> set[str]:
-        return remote_project_graphs(self.client, self.endpoint, self.base)
+        return patiently(lambda: remote_project_graphs(self.client, self.endpoint, self.base))
 
     def load(self, graphs: list[str]) -> None:
         """The publishing marker, then each graph (the union graph last: one switch)."""
@@ -390,7 +404,7 @@ class Publication:
             self.log(f"PUT {graph}: {count} triples" + (" (the union)" if graph == self.union else ""))
 
     def verify(self) -> None:
-        counts = remote_counts(self.client, self.endpoint, self.checked)
+        counts = patiently(lambda: remote_counts(self.client, self.endpoint, self.checked))
         wrong = [
             f"{g}: {counts[g]} on the server, {n} in the release" for g, n in self.checked.items() if counts[g] != n
         ]
