@@ -116,11 +116,11 @@ class Observer:
 # The functions the pipeline calls for each step, wrapped when the pipeline still has them (the
 # pipeline's own timings, whatever their names, are reported in any case).
 WRAPPED = (
-    ("pipeline", "parse_all", "parse", None),
-    ("pipeline", "check_shapes", "validate", list),
-    ("infer", "materialise", "infer", dict),
-    ("release", "write_store", "store", None),
-    ("release", "write_dumps", "dumps", None),
+    ("pipeline.build", "parse_all", "parse", None),
+    ("pipeline.build", "check_shapes", "validate", list),
+    ("pipeline.infer", "materialise", "infer", dict),
+    ("release.directory", "write_store", "store", None),
+    ("release.directory", "write_dumps", "dumps", None),
 )
 
 

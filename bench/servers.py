@@ -115,8 +115,9 @@ def _spawn(name: str, argv: list[str], workdir: Path, env: dict | None = None) -
     return proc, log
 
 
-def _wait_ready(proc: subprocess.Popen, url: str, log: Path, limit: float) -> None:
-    """Until the endpoint answers ASK {} with 200; RuntimeError when the process dies or time runs out."""
+def _wait_ready(proc: subprocess.Popen, url: str, log: Path, limit: float, get: bool = False) -> None:
+    """Until the endpoint answers ASK {} with 200 (POSTed as application/sparql-query, or with `get`
+    as a GET: Virtuoso 7 does not answer that POST); RuntimeError when the process dies or time runs out."""
     deadline = time.monotonic() + limit
     with httpx.Client(timeout=5) as client:
         while time.monotonic() < deadline:
@@ -124,10 +125,11 @@ def _wait_ready(proc: subprocess.Popen, url: str, log: Path, limit: float) -> No
                 tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
                 raise RuntimeError(f"exited with code {proc.returncode}: {' | '.join(tail)}")
             try:
-                r = client.post(
-                    url,
-                    content=PROBE,
-                    headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+                accept = {"Accept": "application/sparql-results+json"}
+                r = (
+                    client.get(url, params={"query": PROBE}, headers=accept)
+                    if get
+                    else client.post(url, content=PROBE, headers={"Content-Type": "application/sparql-query", **accept})
                 )
                 if r.status_code == 200:
                     return
@@ -234,7 +236,7 @@ def start_virtuoso(workdir: Path, timeout: float, ready_limit: float) -> tuple[s
     proc, log = _spawn("virtuoso", [VIRTUOSO, "+configfile", "virtuoso.ini", "+foreground"], home)
     url = f"http://127.0.0.1:{http}"
     try:
-        _wait_ready(proc, url + "/sparql", log, ready_limit)
+        _wait_ready(proc, url + "/sparql", log, ready_limit, get=True)
         password = secrets.token_urlsafe(12)
         grants = (
             f"DB.DBA.USER_CREATE('publisher', '{password}');\nGRANT SPARQL_UPDATE TO \"publisher\";\n"
