@@ -70,6 +70,8 @@ def load(queries_dir: Path, params: dict[str, str]) -> list[Query]:
     others keep their declared defaults)."""
     out = []
     for name, q in named.load_all(queries_dir).items():
+        if "extension" in q.tags:  # kgf: functions: only our embedded engine has them, the peers do not
+            continue
         values = {p.name: params[p.name] for p in q.params if p.name in params}
         text = standalone_text(q, values)
         out.append(Query(name, text, syntax.query_form(text) or "SELECT"))

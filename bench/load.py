@@ -1,10 +1,13 @@
 """The service under abuse (real data, `kg serve` only): an ordinary client's latency for cheap queries
-no cache has seen, alone and while abusive clients send queries that run into the deadline; and how
-long past its deadline a query takes to be refused. Figures only: `tests/web/test_load.py` checks the
-behaviour (every ordinary query answered, the abusive ones refused, the service answering after)."""
+no cache has seen, alone and while abusive clients send queries that run into the deadline; how
+long past its deadline a query takes to be refused; and an ordinary client's `ASK {}` latency while
+1,000 silent and 100 slowloris sockets come from one other address (`flood`). Figures only:
+`tests/web/test_load.py` and `tests/web/test_hostile_connections.py` check the behaviour (every
+ordinary query answered, the abusive ones refused or closed, the service answering after)."""
 
 from __future__ import annotations
 
+import socket
 import statistics
 import threading
 import time
@@ -101,11 +104,87 @@ def overshoot(url: str, deadline: float = 1.0, runs: int = 5) -> dict:
     return {"deadline_s": deadline, "median_s": round(statistics.median(took), 3), "max_s": round(max(took), 3)}
 
 
+def asks(url: str, seconds: float) -> tuple[list[float], list]:
+    """`ASK {}` from 127.0.0.1 for `seconds`, one at a time: the latencies and what failed."""
+    latencies: list[float] = []
+    failures: list = []
+    with httpx.Client(base_url=url, timeout=10) as client:
+        stop = time.monotonic() + seconds
+        while time.monotonic() < stop:
+            started = time.monotonic()
+            try:
+                response = client.get("/sparql", params={"query": "ASK {}"})
+                if response.status_code != 200:
+                    failures.append(response.status_code)
+            except httpx.HTTPError as exc:
+                failures.append(repr(exc))
+            latencies.append(time.monotonic() - started)
+            time.sleep(0.02)
+    return latencies, failures
+
+
+def flood(url: str, silent: int = 1000, slow: int = 100, seconds: float = 12.0) -> dict:
+    """The ordinary client alone, then while `silent` sockets that send nothing and `slow` sockets that
+    send a header line every 0.3 s (never ending the head) come from 127.0.0.2, reopened when closed."""
+    host, port = "127.0.0.1", int(url.rsplit(":", 1)[1])
+    alone, _ = asks(url, 4)
+    stop, opened, lock = time.monotonic() + seconds, [0], threading.Lock()
+
+    def attacker(count: int, trickle: bool) -> None:
+        socks: dict[socket.socket, bool] = {}  # socket -> its request line was sent
+        while time.monotonic() < stop:
+            while len(socks) < count:
+                s = socket.socket()
+                s.bind(("127.0.0.2", 0))
+                s.setblocking(False)
+                s.connect_ex((host, port))
+                socks[s] = False
+                with lock:
+                    opened[0] += 1
+            for s, started in list(socks.items()):
+                try:
+                    if trickle:
+                        s.send(b"X-Slow: 1\r\n" if started else b"GET / HTTP/1.1\r\nHost: x\r\n")
+                        socks[s] = True
+                    if s.recv(65536) == b"":
+                        raise ConnectionError
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    s.close()
+                    del socks[s]
+            time.sleep(0.3)
+        for s in socks:
+            s.close()
+
+    threads = [
+        threading.Thread(target=attacker, args=(silent, False)),
+        threading.Thread(target=attacker, args=(slow, True)),
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(1)
+    under, failures = asks(url, seconds - 2)
+    for thread in threads:
+        thread.join()
+    return {
+        "silent": silent,
+        "slowloris": slow,
+        "sockets_opened": opened[0],
+        "alone": summary(alone),
+        "under_flood": summary(under),
+        "ordinary_failures": failures[:10],
+    }
+
+
 def measure(start: Callable[[dict], object]) -> dict:
     """`start(settings)` is a context manager yielding the URL of `kg serve` run with those settings."""
     with start(SETTINGS) as url:  # type: ignore[attr-defined]
         figures = abuse(str(url))
         figures["overshoot"] = overshoot(str(url))
+    # the per-address connection cap counts TCP peers: off behind a proxy, so without KG_TRUST_PROXY here
+    with start({"KG_QUERY_TIMEOUT": str(DEADLINE)}) as url:  # type: ignore[attr-defined]
+        figures["flood"] = flood(str(url))
     return figures
 
 
@@ -126,4 +205,12 @@ def table(load: dict) -> str:
             f"(median; max {o['max_s']} s)"
         )
     lines.append(f"abusive answers: {load['abusive_answers']}")
+    f = load.get("flood")
+    if f:
+        lines.append(
+            f"ASK {{}} while {f['silent']:,} silent and {f['slowloris']} slowloris sockets come from one address "
+            f"({f['sockets_opened']:,} opened): median {f['under_flood']['median_ms']} ms, "
+            f"p95 {f['under_flood']['p95_ms']} ms, max {f['under_flood']['max_ms']} ms "
+            f"(alone: p95 {f['alone']['p95_ms']} ms); failures: {len(f['ordinary_failures'])}"
+        )
     return "\n".join(lines) + "\n"

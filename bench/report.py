@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from bench import load
+from bench import load, search
 from bench.build import STEPS, growth
 
 PEER_LABEL = {"ours": "ours", "replica": "replica-virtuoso", "oxigraph": "oxigraph", "rdflib": "rdflib-ep"}
@@ -270,6 +270,7 @@ def render(results: dict) -> str:
         throughput_table(sizes),
         endpoint_table(sizes),
         mismatches(sizes),
+        *(search.table(s) for s in sizes if s.get("search") and "error" not in s["search"]),
         *(load.table(s["load"]) for s in sizes if s.get("load") and "error" not in s["load"]),
         summary(sizes)[0],
     ]

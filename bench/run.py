@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import build, client, generate, load, report, servers
+from bench import build, client, generate, load, report, search, servers
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -205,6 +205,10 @@ class Suite:
         out["data_triples"] = sum(v for k, v in result["inputs"].items() if k.startswith("data/"))
         out["endpoints"] = self.endpoints(name, root, n or out["data_triples"], meta["params"])
         out["mismatches"] = row_mismatches(out["endpoints"])
+        try:  # the explorer (bench/search.py): search, facets, beside FILTER(CONTAINS) SPARQL
+            out["search"] = search.measure((root / "build" / "current").resolve())
+        except Exception as exc:  # recorded; the rest of the run goes on
+            out["search"] = {"error": f"{type(exc).__name__}: {exc}"}
         if n is None and "ours" in self.o.endpoints:
             out["load"] = self.load(root)
         out["loadavg_end"] = os.getloadavg()

@@ -57,8 +57,10 @@ def small_copy(root: Path) -> Path:
     and only the seed records as data (ontology/mappings/ is left out: it names the other datasets'
     records). About 5,000 quads, built in two seconds."""
     shutil.copytree(ROOT / "ontology", root / "ontology", ignore=shutil.ignore_patterns("mappings"))
-    for d in ("shapes", "queries"):
-        shutil.copytree(ROOT / d, root / d)
+    shutil.copytree(ROOT / "shapes", root / "shapes")
+    # without the quality checks (tests/test_qc.py adds them): the ontology points to records of the
+    # datasets left out, which the dangling-IRI check would rightly report
+    shutil.copytree(ROOT / "queries", root / "queries", ignore=shutil.ignore_patterns("qc"))
     (root / "data").mkdir(parents=True)
     shutil.copyfile(ROOT / "data" / "seed.ttl", root / "data" / "seed.ttl")
     return root

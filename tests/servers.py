@@ -64,11 +64,11 @@ def replica_build(current, build: Path) -> Path:
 
 
 @contextmanager
-def running_server(root, build_dir, log, ready=(200,), **settings):
-    """`kg serve` in a subprocess on a free port of 127.0.0.1 over `build_dir`; yields its base URL.
-    Keyword arguments are further settings by environment variable (`KG_QUERY_TIMEOUT="2"`); `ready`
-    as for `wait_until_up`."""
-    port = free_port()
+def running_server(root, build_dir, log, port: int | None = None, ready=(200,), **settings):
+    """`kg serve` in a subprocess on 127.0.0.1 (on `port`, else a free one) over `build_dir`; yields its
+    base URL. Keyword arguments are further settings by environment variable (`KG_QUERY_TIMEOUT="2"`);
+    `ready` as for `wait_until_up`."""
+    port = port or free_port()
     env = {
         **os.environ,
         "KG_ROOT": str(root),

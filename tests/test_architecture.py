@@ -35,6 +35,7 @@ INDEPENDENT = (
     ("kg.generate", "kg.release"),
     ("kg.web", "kg.api"),
     ("kg.web", "kg.mcp"),
+    ("kg.api", "kg.mcp"),
 )
 
 

@@ -76,7 +76,8 @@ def test_named_queries_return_rows(small):
 def test_every_named_query_runs_stand_alone():
     """The text sent to the peers parses without the project's predeclared prefixes."""
     queries = client.load(generate.CHECKOUT / "queries", {})
-    assert len(queries) == len(load_all(generate.CHECKOUT / "queries"))
+    catalogue = load_all(generate.CHECKOUT / "queries").values()
+    assert len(queries) == len([q for q in catalogue if "extension" not in q.tags])  # kgf: is ours alone
     for q in queries:
         ox.Store().query(q.text)
         assert client.ACCEPT[q.form]

@@ -122,3 +122,48 @@ def test_reason_reports_consistency():
 def test_committed_turtle_is_canonical():
     done = kg("fmt", "--check")
     assert done.returncode == 0, f"{done.stdout}run `kg fmt`"
+
+
+def test_export_takes_the_file_as_an_argument_or_as_o(build_dir, tmp_path):
+    by_argument, by_option = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    kg("export", str(by_argument), build_dir=build_dir, check=True)
+    kg("export", "-o", str(by_option), build_dir=build_dir, check=True)
+    assert by_argument.read_bytes() == by_option.read_bytes() == (build_dir / "current" / "airm-kg.ttl").read_bytes()
+    neither = kg("export", build_dir=build_dir)
+    assert neither.returncode == 2 and "kg export FILE" in neither.stderr
+    both = kg("export", str(by_argument), "-o", str(tmp_path / "c.ttl"), build_dir=build_dir)
+    assert both.returncode == 2 and "give one" in both.stderr
+
+
+def test_release_does_what_the_docs_say(tmp_path):
+    """README.md and docs/curation.md: a new release directory with the build's quads and the
+    release graph becomes current; the build it was stamped from stays an unversioned release;
+    unversioned releases beyond KG_KEEP_RELEASES go, versioned ones never."""
+    from conftest import built_copy
+
+    settings = built_copy(tmp_path / "project")
+    build = settings.build_dir
+    before = (build / "current").resolve()
+    done = kg("release", "--version", "1.0.0", root=settings.root, build_dir=build, check=True)
+    after = (build / "current").resolve()
+    assert after != before and before.is_dir(), "a new directory; the build it came from stays"
+    manifest = json.loads((after / "manifest.json").read_text())
+    assert manifest["version"] == "1.0.0" and manifest["stamped_from"] == before.name
+    assert str(after) in done.stdout and "1.0.0" in done.stdout
+    assert (after / "SHA256SUMS").is_file()
+    env = {"KG_KEEP_RELEASES": "1"}
+    rebuilt = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "build", "--no-reasoner"],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("KG_")},
+            **env,
+            "KG_ROOT": str(settings.root),
+            "KG_BUILD_DIR": str(build),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    left = sorted(p.name for p in (build / "releases").iterdir() if not p.name.startswith("."))
+    assert after.name in left and before.name not in left and len(left) == 2, left

@@ -31,9 +31,12 @@ def committed() -> set[str]:
     files = [
         *(ROOT / "ontology" / "vocab").glob("*.ttl"),
         *(ROOT / "data").glob("*.ttl"),
+        *(ROOT / "data" / "derived").glob("*.ttl"),
         *(ROOT / "ontology" / "imports").glob("*.ttl"),
         *(ROOT / "ontology" / "mappings").glob("*.ttl"),
     ]
+    generated_sets = ("mit-v1-to-nist-ai-600-1", "mit-v1-to-nexus")  # the others are curated by hand
+    files += [ROOT / "data" / "mappings" / f"{name}.sssom.tsv" for name in generated_sets]
     return {p.relative_to(ROOT).as_posix() for p in files}
 
 

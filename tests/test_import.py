@@ -518,6 +518,8 @@ def test_done_when_export_change_one_classification_break_three_rows_reimport(pr
     changes = api.diff("1.0.0", "current", settings)
     assert [(c.kind, c.subject.rsplit("/", 2)[-2:], c.status) for c in changes.changes] == [
         ("classification", ["A0086_Future_of_Life_Institute2024", "curator"], "changed"),
+        # the v2 category derived from the v1 category the curator replaced goes with it
+        ("classification", ["derived", "2.1.1"], "removed"),
         ("mitigation", ["mitigation", "A0086_Future_of_Life_Institute2024"], "changed"),
     ]
     text = "\n".join(changes.lines())

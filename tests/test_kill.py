@@ -223,7 +223,9 @@ def test_publish_puts_everything_on_disk_before_each_rename(tmp_path, monkeypatc
     monkeypatch.setattr(directory.os, "replace", replace)
     built = api.build(settings)
     final = settings.releases_dir / built.release_id
-    renames = [i for i, e in enumerate(events) if e[0] == "replace"]
+    staging = settings.releases_dir / f".tmp-{built.release_id}"
+    # renames inside the staging directory (a file written whole, then renamed) publish nothing
+    renames = [i for i, e in enumerate(events) if e[0] == "replace" and Path(e[1]).parent != staging]
     assert [events[i][1] for i in renames] == [str(final), str(settings.current_link)]
     synced_first = {Path(p).name for kind, p in events[: renames[0]] if kind == "fsync"}
     assert {"manifest.json", "airm-kg.trig", "airm-kg.nq", "store", f".tmp-{built.release_id}"} <= synced_first

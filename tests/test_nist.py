@@ -1,11 +1,15 @@
-"""data/nist-ai-600-1.ttl: the 212 suggested actions of NIST AI 600-1 say what the Nexus YAML says,
+"""data/nist-ai-600-1.ttl: the 212 suggested actions of NIST AI 600-1 say what the Nexus YAML says
+(their risks what the raw CSV extraction says),
 as mitigations of the document data/mit-v1.ttl already describes, with our AI RMF functions; and the
 203 MIT v1 controls citing NIST AI 600-1 are linked to them, one to one, never merged."""
 
 from __future__ import annotations
 
 import copy
+import csv
+import hashlib
 import re
+import shutil
 
 import pytest
 import yaml
@@ -13,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from kg.errors import InputError
-from kg.generate import nist
+from kg.generate import nist, nist_risks
 from kg.namespaces import AIRM, FN, KG
 
 from conftest import ROOT
@@ -71,30 +75,85 @@ def test_functions_are_our_concepts_and_subcategory_codes_are_notations(g):
             assert g.value(concept, SKOS.prefLabel) is None
 
 
-def test_risks_are_risk_categories_addressed_as_the_yaml_says(g):
+def csv_risks() -> dict[str, set[str]]:
+    """Each action's risk ids read here from the raw CSV and the spelling table, independently of the
+    generator: names as Nexus spells them, else the table's row."""
+    names = {" ".join(r["name"].split()): r["id"] for r in RISKS}
+    table = {}
+    lines = (ROOT / nist_risks.SPELLINGS).read_text(encoding="utf-8").splitlines()
+    for line in [x for x in lines if x and not x.startswith("#")][1:]:
+        spelling, ids, _note = line.split("\t")
+        table[spelling] = set(ids.split())
+    with (ROOT / nist_risks.CSV).open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    out = {}
+    for row in rows:
+        spellings = [s.strip() for s in row["NIST GAI Risks"].split(";") if s.strip()]
+        out[row["NIST Action ID"]] = set().union(*({names[s]} if s in names else table[s] for s in spellings))
+    return out
+
+
+def test_risks_are_risk_categories_addressed_as_the_raw_csv_says(g):
     assert len(RISKS) == 12
+    expected = csv_risks()
+    assert len(expected) == len(ACTIONS)
     for r in RISKS:
         concept = nist.risk_iri(r["id"])
         assert (concept, RDF.type, AIRM.RiskCategory) in g
         assert g.value(concept, SKOS.prefLabel) == Literal(" ".join(r["name"].split()), lang="en")
         assert g.value(concept, DCTERMS.identifier) == Literal(r["id"])
         addressing = {str(m) for m in g.subjects(AIRM.addressesRisk, concept)}
-        assert addressing == {str(nist.mitigation_iri(a)) for a in r.get("hasRelatedAction") or []}
+        assert addressing == {str(nist.mitigation_iri(a)) for a, ids in expected.items() if r["id"] in ids}
+        assert addressing, f"{r['id']} is addressed by no action"
+    for a in ACTIONS:
+        got = {str(o) for o in g.objects(nist.mitigation_iri(a["id"]), AIRM.addressesRisk)}
+        assert got == {str(nist.risk_iri(r)) for r in expected[a["id"]]}
 
 
-def test_what_the_source_leaves_out_stays_out(g):
-    """Nexus lost 'Harmful Bias and Homogenization' and 'Environmental Impacts' from every action (its raw
-    CSV has them): 20 actions have no risk and 2 risks no action. Recorded, not repaired by guessing."""
-    without = [a["id"] for a in ACTIONS if not a.get("hasRelatedRisk")]
-    assert len(without) == 20
-    assert all((nist.mitigation_iri(a), AIRM.addressesRisk, None) not in g for a in without)
-    unaddressed = {str(r) for r in g.subjects(RDF.type, AIRM.RiskCategory)} - {
-        str(o) for o in g.objects(None, AIRM.addressesRisk)
-    }
-    assert unaddressed == {
-        str(nist.risk_iri("nist-environmental-impacts")),
-        str(nist.risk_iri("nist-harmful-bias-and-homogenization")),
-    }
+def test_the_csv_is_more_complete_than_the_yaml_and_keeps_all_it_says(g):
+    """Nexus's YAML lost 'Harmful Bias and Homogenization' and 'Environmental Impacts' from every action;
+    the counts here come from the CSV, compared with the YAML."""
+    expected = csv_risks()
+    yaml_risks = {a["id"]: set(a.get("hasRelatedRisk") or []) for a in ACTIONS}
+    assert all(yaml_risks[a] <= expected[a] for a in expected)
+    fuller = [a for a in expected if len(expected[a]) > len(yaml_risks[a])]
+    assert fuller, "the CSV names more risks than the YAML for some actions"
+    for rid in ("nist-harmful-bias-and-homogenization", "nist-environmental-impacts"):
+        n = sum(rid in ids for ids in expected.values())
+        assert n > 0 and not any(rid in ids for ids in yaml_risks.values())
+        assert len(set(g.subjects(AIRM.addressesRisk, nist.risk_iri(rid)))) == n
+
+
+def test_the_raw_csv_and_the_spelling_table_ship_with_their_checksums():
+    readme = (ROOT / "data" / "sources" / "README.md").read_text(encoding="utf-8")
+    for rel in (nist_risks.CSV, nist_risks.SPELLINGS):
+        digest = hashlib.sha256((ROOT / rel).read_bytes()).hexdigest()
+        assert f"{digest}  {rel.removeprefix('data/sources/')}" in readme, rel
+
+
+def test_an_unknown_spelling_is_refused_with_its_row(tmp_path):
+    for rel in (nist_risks.CSV, nist_risks.SPELLINGS):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / rel, tmp_path / rel)
+    path = tmp_path / nist_risks.CSV
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Data Privacy; Harmful Bias", "Data Privacy; Harmful Bais", 1), encoding="utf-8")
+    with pytest.raises(
+        InputError, match=r"row 2 \(GV-1.1-001\).*unknown spelling 'Harmful Bais and Homogenization'.*spellings.tsv"
+    ):
+        nist_risks.action_risks(tmp_path, ACTIONS, RISKS)
+    path.write_text(text, encoding="utf-8")
+    table = tmp_path / nist_risks.SPELLINGS
+    table.write_text(table.read_text(encoding="utf-8") + "Risky\tnist-no-such-risk\tnote\n", encoding="utf-8")
+    with pytest.raises(InputError, match="'nist-no-such-risk' is not a risk"):
+        nist_risks.action_risks(tmp_path, ACTIONS, RISKS)
+
+
+def test_the_csv_must_keep_what_the_yaml_says():
+    actions = copy.deepcopy(ACTIONS)
+    actions[0]["hasRelatedRisk"] = ["nist-confabulation"]
+    with pytest.raises(InputError, match="GV-1.1-001 lacks 'nist-confabulation'"):
+        nist_risks.action_risks(ROOT, actions, RISKS)
 
 
 def test_actor_tasks_are_concepts_and_spelling_variants_are_hidden_labels(g):

@@ -55,3 +55,27 @@ def test_object_properties_have_a_range_and_inverses_are_paired(prop):
     if inverse is not None:
         assert G.value(inverse, RDFS.domain) == G.value(prop, RDFS.range)
         assert G.value(inverse, RDFS.range) == G.value(prop, RDFS.domain)
+
+
+def test_the_ontology_imports_the_extracts_that_declare_the_foreign_terms_its_document_uses():
+    """Every foreign class or property that the served ontology document (ontology/airm.ttl and the
+    axioms on its terms in ontology/alignment.ttl) names is declared in the ontology or in one of the
+    shipped extracts it imports (OWL 2 DL: every entity declared in the imports closure)."""
+    imports = sorted(G.objects(URIRef(ONTOLOGY_IRI), OWL.imports))
+    assert imports, "the ontology declares owl:imports of the extracts"
+    closure = Graph()
+    for t in G:
+        closure.add(t)
+    for imported in imports:
+        path = ROOT / (str(imported).removeprefix("https://w3id.org/airm-kg/") + ".ttl")
+        closure.parse(path)
+    document = Graph().parse(ROOT / "ontology" / "alignment.ttl")
+    used = {
+        o
+        for s, p, o in document
+        if isinstance(s, URIRef) and str(s).startswith(str(AIRM)) and p in (RDFS.subClassOf, RDFS.subPropertyOf)
+    }
+    foreign = {o for o in used if isinstance(o, URIRef) and not str(o).startswith(str(AIRM))}
+    assert foreign, "the alignment places our terms under foreign ones"
+    undeclared = [o for o in foreign if not any((o, RDF.type, k) in closure for k in KINDS)]
+    assert undeclared == [], f"not declared in the ontology's imports closure: {undeclared}"

@@ -17,7 +17,7 @@ from kg import api
 from kg.errors import InputError, QueryError, UnknownQuery
 from kg.namespaces import ACTOR, AIRM, CMETHOD, FN, KG, MTAX, STAGE, V1TAX
 from kg.rdf.sources import collect, parse_rdflib
-from kg.sparql import execute, named
+from kg.sparql import execute, fulltext, named
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = named.load_all(ROOT / "queries")
@@ -140,8 +140,9 @@ def test_a_value_cannot_change_the_query():
 
 
 def test_standalone_text_fixes_the_parameters_in_a_values_block():
-    text = CATALOGUE["actor-at-stage"].standalone({"stage": "stage:deploy"})
-    assert f"VALUES (?actor ?stage) {{ (<{ACTOR.developer}> <{STAGE.deploy}>) }}" in text
+    text = CATALOGUE["actor-at-stage"].standalone({"stage": "stage:deploy", "derived": "false"})
+    false = f'"false"^^<{XSD.boolean}>'
+    assert f"VALUES (?actor ?stage ?derived) {{ (<{ACTOR.developer}> <{STAGE.deploy}> {false}) }}" in text
     assert "WHERE {\n  VALUES" in text
 
 
@@ -160,6 +161,17 @@ def test_cli_assignments(pairs, expected):
 def test_cli_assignment_without_equals_is_refused():
     with pytest.raises(QueryError, match="NAME=VALUE"):
         named.parse_assignments(["oops"])
+
+
+def test_queries_that_cut_by_a_dimension_take_the_derived_parameter():
+    """docs/model.md, Derived facts: every named query that cuts by stage, actor, function or category."""
+    for name, query in CATALOGUE.items():
+        cuts = re.search(r"airm:(mitigationCategory|lifecycleStage|actor|airmFunction)\b", query.text)
+        # not cuts: the alignment queries cut by mapping; these list or count without a dimension's value
+        listing = ("documents", "risk-heading-mitigations", "unclassified-mitigations")
+        if cuts and not name.startswith("align-") and name not in listing:
+            derived = [p for p in query.params if p.name == "derived"]
+            assert derived and (derived[0].type, derived[0].default) == ("xsd:boolean", "true"), name
 
 
 def test_run_named_uses_the_current_release(built_settings):
@@ -210,24 +222,59 @@ def in_scheme(g: Graph, scheme) -> set:
     return set(g.subjects(SKOS.inScheme, scheme))
 
 
-def classified(g: Graph, concepts) -> set:
-    return {m for c in concepts for m in g.subjects(AIRM.mitigationCategory, c)}
+def effective(g: Graph, derived: bool = True) -> dict:
+    """category -> the mitigations whose effective category it is (docs/model.md, Effective category):
+    what the files assert, and with `derived` also the category of a derived classification where no
+    other method classified the mitigation in that taxonomy (what `kg build` infers)."""
+    out: dict = defaultdict(set)
+    for m, c in g.subject_objects(AIRM.mitigationCategory):
+        if derived or any(
+            g.value(k, AIRM.category) == c and g.value(k, AIRM.classificationMethod) != CMETHOD.derived
+            for k in g.subjects(AIRM.classifies, m)
+        ):
+            out[c].add(m)
+    if derived:
+        for k in g.subjects(AIRM.classificationMethod, CMETHOD.derived):
+            m2, c2 = g.value(k, AIRM.classifies), g.value(k, AIRM.category)
+            scheme = g.value(c2, SKOS.inScheme)
+            others = {
+                g.value(o, AIRM.category)
+                for o in g.subjects(AIRM.classifies, m2)
+                if g.value(o, AIRM.classificationMethod) != CMETHOD.derived
+            }
+            if not any(g.value(o, SKOS.inScheme) == scheme for o in others):
+                out[c2].add(m2)
+    return out
+
+
+@pytest.fixture(scope="session")
+def cats(g) -> dict:
+    return {d: effective(g, d) for d in (True, False)}
+
+
+def classified(cats: dict, concepts) -> set:
+    return {m for c in concepts for m in cats.get(c, ())}
+
+
+DERIVED = pytest.mark.parametrize("derived", [True, False], ids=["with-derived", "direct"])
 
 
 def values(g: Graph, m, *properties) -> set:
     return {o for p in properties for o in g.objects(m, p)}
 
 
-def stages(g, m):
-    return values(g, m, AIRM.lifecycleStage, AIRM.primaryLifecycleStage, AIRM.otherLifecycleStage)
+def stages(g, m, derived=True):
+    direct = values(g, m, AIRM.lifecycleStage, AIRM.primaryLifecycleStage, AIRM.otherLifecycleStage)
+    return direct | (values(g, m, AIRM.derivedLifecycleStage) if derived else set())
 
 
 def functions(g, m):
     return values(g, m, AIRM.airmFunction, AIRM.primaryAIRMFunction, AIRM.otherAIRMFunction)
 
 
-def actors(g, m):
-    return values(g, m, AIRM.actor, AIRM.primaryActor, AIRM.otherActor)
+def actors(g, m, derived=True):
+    direct = values(g, m, AIRM.actor, AIRM.primaryActor, AIRM.otherActor)
+    return direct | (values(g, m, AIRM.derivedActor) if derived else set())
 
 
 def mitigations(g: Graph) -> set:
@@ -238,42 +285,46 @@ def notation(g, c) -> str:
     return str(g.value(c, SKOS.notation))
 
 
+@DERIVED
 @pytest.mark.parametrize("category", [V1TAX["1.2"], V1TAX["3"], MTAX["1"], MTAX["2.4"]])
-def test_mitigations_in_subtree(store, g, category):
-    expected = {
-        (notation(g, c), str(m)) for c in descendants(g, category) for m in g.subjects(AIRM.mitigationCategory, c)
-    }
-    rows = run(store, "mitigations-in-subtree", category=str(category))
+def test_mitigations_in_subtree(store, g, cats, category, derived):
+    expected = {(notation(g, c), str(m)) for c in descendants(g, category) for m in cats[derived].get(c, ())}
+    rows = run(store, "mitigations-in-subtree", category=str(category), derived=str(derived).lower())
     assert expected and {(r["code"], r["mitigation"]) for r in rows} == expected
     assert {r["category"] for r in rows} == {str(category)}
 
 
+@DERIVED
 @pytest.mark.parametrize("scheme", [V1, V2])
-def test_category_counts(store, g, scheme):
+def test_category_counts(store, g, cats, scheme, derived):
+    c_ = cats[derived]
     expected = {
-        notation(g, c): (len(classified(g, {c})), len(classified(g, descendants(g, c)))) for c in in_scheme(g, scheme)
+        notation(g, c): (len(classified(c_, {c})), len(classified(c_, descendants(g, c)))) for c in in_scheme(g, scheme)
     }
-    rows = run(store, "category-counts", scheme=f"<{scheme}>")
+    rows = run(store, "category-counts", scheme=f"<{scheme}>", derived=str(derived).lower())
     assert {r["code"]: (r["direct_mitigations"], r["subtree_mitigations"]) for r in rows} == expected
 
 
+@DERIVED
 @pytest.mark.parametrize("scheme", [V1, V2])
-def test_taxonomy_gaps(store, g, scheme):
-    expected = {notation(g, c) for c in in_scheme(g, scheme) if not classified(g, descendants(g, c))}
-    assert {r["code"] for r in run(store, "taxonomy-gaps", scheme=f"<{scheme}>")} == expected
+def test_taxonomy_gaps(store, g, cats, scheme, derived):
+    expected = {notation(g, c) for c in in_scheme(g, scheme) if not classified(cats[derived], descendants(g, c))}
+    rows = run(store, "taxonomy-gaps", scheme=f"<{scheme}>", derived=str(derived).lower())
+    assert {r["code"] for r in rows} == expected
 
 
-def stage_function_cells(g):
+def stage_function_cells(g, derived=True):
     cells = defaultdict(set)
     for m in mitigations(g):
-        for s in stages(g, m):
+        for s in stages(g, m, derived):
             for f in functions(g, m):
                 cells[s, f].add(m)
     return cells
 
 
-def test_stage_function_matrix(store, g):
-    cells = stage_function_cells(g)
+@DERIVED
+def test_stage_function_matrix(store, g, derived):
+    cells = stage_function_cells(g, derived)
     all_stages = in_scheme(g, URIRef(str(STAGE)[:-1]))
     columns = {
         "govern": FN.govern,
@@ -289,36 +340,43 @@ def test_stage_function_matrix(store, g):
         }
         for s in all_stages
     }
-    rows = run(store, "stage-function-matrix")
+    rows = run(store, "stage-function-matrix", derived=str(derived).lower())
     assert {r["stage"]: {k: r[k] for k in [*columns, "mitigations"]} for r in rows} == expected
-    assert sum(r["mitigations"] for r in rows) >= 3  # the three seed pages' own records
+    # the three seed pages' own records; with derived facts also the NIST actions
+    assert sum(r["mitigations"] for r in rows) >= (150 if derived else 3)
 
 
-def test_stage_function_gaps(store, g):
-    cells = stage_function_cells(g)
+@DERIVED
+def test_stage_function_gaps(store, g, derived):
+    cells = stage_function_cells(g, derived)
     all_functions = in_scheme(g, URIRef(str(FN)[:-1]))
     expected = {
         (str(s), str(f)) for s in in_scheme(g, URIRef(str(STAGE)[:-1])) for f in all_functions if not cells[s, f]
     }
-    assert {(r["stage"], r["function"]) for r in run(store, "stage-function-gaps")} == expected
+    rows = run(store, "stage-function-gaps", derived=str(derived).lower())
+    assert {(r["stage"], r["function"]) for r in rows} == expected
 
 
 @pytest.mark.parametrize(
     "actor, stage", [(ACTOR.developer, STAGE["build-and-use-model"]), (ACTOR.deployer, STAGE.deploy)]
 )
-def test_actor_at_stage(store, g, actor, stage):
-    expected = {str(m) for m in mitigations(g) if actor in actors(g, m) and stage in stages(g, m)}
-    rows = run(store, "actor-at-stage", actor=str(actor), stage=str(stage))
+@DERIVED
+def test_actor_at_stage(store, g, actor, stage, derived):
+    expected = {str(m) for m in mitigations(g) if actor in actors(g, m, derived) and stage in stages(g, m, derived)}
+    rows = run(store, "actor-at-stage", actor=str(actor), stage=str(stage), derived=str(derived).lower())
     assert {r["mitigation"] for r in rows} == expected
+    assert len(expected) > (10 if derived else -1)
 
 
+@DERIVED
 @pytest.mark.parametrize("document", [KG["document/shi2024"], KG["document/FLI2024"]])
-def test_document_mitigations(store, g, document):
-    expected = {
-        (str(m), notation(g, g.value(m, AIRM.mitigationCategory)) if g.value(m, AIRM.mitigationCategory) else None)
-        for m in g.subjects(AIRM.sourceDocument, document)
-    }
-    rows = run(store, "document-mitigations", document=str(document))
+def test_document_mitigations(store, g, cats, document, derived):
+    codes = defaultdict(set)
+    for c, ms in cats[derived].items():
+        for m in ms:
+            codes[m].add(notation(g, c))
+    expected = {(str(m), code) for m in g.subjects(AIRM.sourceDocument, document) for code in (codes[m] or {None})}
+    rows = run(store, "document-mitigations", document=str(document), derived=str(derived).lower())
     assert expected and {(r["mitigation"], r["code"]) for r in rows} == expected
 
 
@@ -418,26 +476,28 @@ def test_risk_headings(store, g):
     assert {r["risk"]: r["mitigations"] for r in run(store, "risk-headings")} == expected
 
 
-def test_taxonomy_comparison(store, g):
+@DERIVED
+def test_taxonomy_comparison(store, g, cats, derived):
     expected = set()
     for label, scheme in (("v1", V1), ("v2", V2)):
         tops = {*g.subjects(SKOS.topConceptOf, scheme), *g.objects(scheme, SKOS.hasTopConcept)}
         for top in tops:
             below = descendants(g, top)
-            expected.add((label, notation(g, top), len(below) - 1, len(classified(g, below))))
-    rows = run(store, "taxonomy-comparison")
+            expected.add((label, notation(g, top), len(below) - 1, len(classified(cats[derived], below))))
+    rows = run(store, "taxonomy-comparison", derived=str(derived).lower())
     assert {(r["taxonomy"], r["code"], r["subcategories"], r["mitigations"]) for r in rows} == expected
 
 
+@DERIVED
 @pytest.mark.parametrize("word", ["monitor", "AUDIT", "security"])
-def test_categories_matching(store, g, word):
+def test_categories_matching(store, g, cats, word, derived):
     expected = set()
     for label, scheme in (("v1", V1), ("v2", V2)):
         for c in in_scheme(g, scheme):
             text = f"{g.value(c, SKOS.prefLabel) or ''} {g.value(c, SKOS.definition) or ''}".lower()
             if word.lower() in text:
-                expected.add((label, notation(g, c), len(classified(g, descendants(g, c)))))
-    rows = run(store, "categories-matching", word=word)
+                expected.add((label, notation(g, c), len(classified(cats[derived], descendants(g, c)))))
+    rows = run(store, "categories-matching", word=word, derived=str(derived).lower())
     assert expected and {(r["taxonomy"], r["code"], r["mitigations"]) for r in rows} == expected
 
 
@@ -460,15 +520,16 @@ def test_unclassified_mitigations(store, g):
     assert {r["mitigation"] for r in run(store, "unclassified-mitigations")} == expected
 
 
-@pytest.mark.parametrize("category", [MTAX["2.4"], V1TAX["3.5"]])
-def test_category_evidence(store, g, category):
+@DERIVED
+@pytest.mark.parametrize("category", [MTAX["2.4"], V1TAX["3.5"], MTAX["2.3"]])
+def test_category_evidence(store, g, cats, category, derived):
     expected = {
         (str(m), str(g.value(e, AIRM.quoteText)))
-        for m in classified(g, descendants(g, category))
+        for m in classified(cats[derived], descendants(g, category))
         for e in g.objects(m, AIRM.hasEvidence)
     }
-    rows = run(store, "category-evidence", category=str(category))
-    assert expected and {(r["mitigation"], r["quote"]) for r in rows} == expected
+    rows = run(store, "category-evidence", category=str(category), derived=str(derived).lower())
+    assert (expected or not derived) and {(r["mitigation"], r["quote"]) for r in rows} == expected
 
 
 def test_document_headings(store, g):
@@ -508,13 +569,24 @@ def test_named_graphs(store):
     assert rows == expected and inferred > 0
 
 
-def test_every_query_answers_the_same_as_its_standalone_text(store):
+def test_every_query_answers_the_same_as_its_standalone_text(store, current):
     """The text the query page shows as an example answers what the named query answers."""
+    functions = fulltext.functions(current.path)  # kgf:textScore (queries tagged "extension")
     for name, query in CATALOGUE.items():
         fmt = "ntriples" if query.form in ("CONSTRUCT", "DESCRIBE") else "csv"
-        answer = execute.render(named.execute(query, store, {}), fmt)
-        standalone = execute.render(execute.run_dataset(store, query.standalone()), fmt)
+        answer = execute.render(named.execute(query, store, {}, functions), fmt)
+        standalone = execute.render(execute.run_dataset(store, query.standalone(), functions=functions), fmt)
         assert sorted(answer.splitlines()) == sorted(standalone.splitlines()), name
+
+
+def test_ranked_search_orders_by_the_explorer_score(store, current):
+    from kg import explorer
+
+    rows = list(named.execute(CATALOGUE["ranked-search"], store, {}, fulltext.functions(current.path)))
+    scores = [float(r["score"].value) for r in rows]
+    assert rows and scores == sorted(scores, reverse=True)
+    top = explorer.explore(current.path, "model weights security", limit=1)["results"][0]
+    assert rows[0]["mitigation"].value == top["iri"]
 
 
 def test_every_query_is_tested_here():

@@ -432,6 +432,8 @@ def test_named_queries_as_the_embedded_store(remote_store, store, built_settings
     assert len(catalogue) > 10
     virtuoso = sparql_server.name == "virtuoso"
     for name, query in catalogue.items():
+        if "extension" in query.tags:  # kgf: functions exist in the embedded engine only (docs/sparql.md)
+            continue
         if virtuoso and name in VIRTUOSO_FAILS:
             with pytest.raises(RemoteError, match=VIRTUOSO_FAILS[name]):
                 named.execute(query, remote_store, {})

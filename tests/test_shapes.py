@@ -449,7 +449,7 @@ CASES = [
     # ---- person, organisation, risk, dataset
     Case("person-without-name", remove((P, FOAF.name, None)), P, "Person-name"),
     Case("person-with-two-names", add((P, FOAF.name, Literal("D. Shi"))), P, "Person-name"),
-    Case("person-with-blank-name", put(P, FOAF.name, Literal(" ")), P, "Person-name"),
+    Case("person-with-blank-name", put(P, FOAF.name, Literal(" ")), P, "Person-name", ("Text-no-surrounding-blanks",)),
     Case("person-with-two-family-names", add((P, FOAF.familyName, Literal("Shih"))), P, "Person-familyName"),
     Case("person-with-two-given-names", add((P, FOAF.givenName, Literal("Daniel"))), P, "Person-givenName"),
     Case(
@@ -597,6 +597,34 @@ CASES = [
         scheme("actor"),
         "ConceptScheme-hasTopConcept",
     ),
+    # ---- text quality: labels, names and titles (airm-text-shapes.ttl)
+    Case(
+        "label-with-a-trailing-blank",
+        put(M, RDFS.label, Literal("Mitigating social bias ")),
+        M,
+        "Text-no-surrounding-blanks",
+    ),
+    Case(
+        "title-with-a-leading-line-break",
+        put(D, DCTERMS.title, Literal("\nLarge language model alignment")),
+        D,
+        "Text-no-surrounding-blanks",
+    ),
+    Case("name-with-a-leading-blank", put(P, FOAF.name, Literal(" Dan Shi")), P, "Text-no-surrounding-blanks"),
+    Case(
+        "concept-label-with-blanks",
+        put(MTAX["1"], SKOS.prefLabel, Literal("Governance ", lang="en")),
+        MTAX["1"],
+        "Text-no-surrounding-blanks",
+    ),
+    Case(
+        "title-with-mojibake-quote",
+        put(D, DCTERMS.title, Literal("Large language modelâ€™s alignment")),
+        D,
+        "Text-no-mojibake",
+    ),
+    Case("name-with-mojibake-letter", put(P, FOAF.familyName, Literal("ShiÃ©")), P, "Text-no-mojibake"),
+    Case("label-with-mac-roman-mojibake", put(M, RDFS.label, Literal("AÔ¨Äected communities")), M, "Text-no-mojibake"),
 ]
 
 
@@ -752,8 +780,10 @@ def test_named_shapes_are_documented(shapes):
 def test_every_constraint_is_exercised_by_a_case(shapes):
     """A shape that can fire on its own must be the intended shape of at least one case."""
     tested = {c.shape for c in CASES}
-    # the alignment shapes are exercised case by case in tests/test_alignment.py
-    tested |= {_local(f"<{s}>") for s in Graph().parse(SHAPES_DIR / "airm-alignment-shapes.ttl").subjects()}
+    # the alignment shapes are exercised case by case in tests/test_alignment.py, the shapes of the
+    # derived facts in tests/test_derived.py (on the real derived data)
+    for own_tests in ("airm-alignment-shapes.ttl", "airm-derived-shapes.ttl"):
+        tested |= {_local(f"<{s}>") for s in Graph().parse(SHAPES_DIR / own_tests).subjects()}
     helpers = set(shapes.objects(None, SH.node))  # reported by the shape that uses them
     only_structure = {
         SH.property,

@@ -12,7 +12,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from kg import align
-from kg.generate import nist
+from kg.generate import nexus_links, nist
 from kg.namespaces import AIRM, KG
 
 from conftest import ROOT
@@ -109,7 +109,7 @@ def test_every_mapping_has_predicate_justification_confidence_author_and_date(na
         assert row["mapping_justification"].startswith("semapv:"), row
         assert 0.0 <= float(row["confidence"]) <= 1.0, row
         assert row["author_id"] == "kg:agent/airm-kg-curators", row
-        assert row["mapping_date"] == "2026-11-23", row
+        assert row["mapping_date"] == ms.meta["mapping_set_version"], row
         assert row["comment"], f"{name} {row['record_id']}: say why (comment)"
 
 
@@ -221,6 +221,44 @@ def test_vocabularies_to_nexus_maps_every_concept_generated_from_a_nexus_record_
 
 def test_the_v1_to_nist_set_is_what_the_matcher_computes():
     assert by_name("mit-v1-to-nist-ai-600-1").path.read_text(encoding="utf-8") == nist.matches_tsv(ROOT)
+
+
+def test_the_v1_to_nexus_set_links_every_v1_mitigation_to_its_shipped_nexus_control():
+    ms = by_name("mit-v1-to-nexus")
+    assert ms.path.read_text(encoding="utf-8") == nexus_links.mapping_tsv(ROOT), "run `kg generate`"
+    v1 = Graph().parse(ROOT / "data" / "mit-v1.ttl")
+    mitigations = {str(m) for m in v1.subjects(RDF.type, AIRM.Mitigation)}
+    records = align.nexus_records(ROOT)
+    controls = {i for i, r in records.items() if r["_section"] == "controls"}
+    pairs = {(ms.iri(r["subject_id"], ""), ms.iri(r["object_id"], "")) for r in ms.rows}
+    assert {s for s, _ in pairs} == mitigations and len(pairs) == len(mitigations) == len(controls)
+    for s, o in pairs:
+        ident = s.removeprefix(str(KG) + "mitigation/")
+        assert o == "https://w3id.org/ai-atlas-nexus/" + ident and ident in controls
+    assert {r["predicate_id"] for r in ms.rows} == {"skos:exactMatch"}
+    rdf = Graph().parse(ROOT / "ontology" / "mappings" / "mit-v1-to-nexus.ttl")
+    assert {(str(s), str(o)) for s, o in rdf.subject_objects(SKOS.exactMatch)} == pairs
+    assert len(set(rdf.subjects(RDF.type, AIRM.Mapping))) == len(pairs)
+
+
+def test_a_v1_link_to_anything_but_a_shipped_nexus_control_fails(tmp_path):
+    import shutil
+
+    from kg.errors import InputError
+
+    shutil.copytree(ROOT / "data" / "sources", tmp_path / "data" / "sources")
+    (tmp_path / "data" / "mappings").mkdir()
+    tsv = by_name("mit-v1-to-nexus").path.read_text(encoding="utf-8")
+    broken = tsv.replace("\tnexus:A0086_Future_of_Life_Institute2024\t", "\tnexus:A9999_Nowhere2024\t", 1)
+    (tmp_path / "data" / "mappings" / "mit-v1-to-nexus.sssom.tsv").write_text(broken, encoding="utf-8")
+    problems = align.check_mapping_sets(tmp_path)
+    assert len(problems) == 1 and "A9999_Nowhere2024" in problems[0], problems
+    # a control whose id is another Nexus record's (here a risk domain's) is not linked to that record
+    controls = tmp_path / "data" / "sources" / "risk-atlas-nexus" / "mit_ai_risk_repository_data_controls.yaml"
+    text = controls.read_text(encoding="utf-8")
+    controls.write_text(text.replace("- id: A0086_Future_of_Life_Institute2024", "- id: mit-ai-risk-domain-1", 1))
+    with pytest.raises(InputError, match="'mit-ai-risk-domain-1' is not a control record"):
+        nexus_links.controls(tmp_path)
 
 
 def test_counts_per_set():

@@ -70,7 +70,7 @@ def test_names_and_evidence_are_kept_verbatim(store):
         rows = select(
             store,
             f"""
-            SELECT ?name ?quote WHERE {{ ?m dcterms:identifier "{cid}" ; rdfs:label ?name .
+            SELECT ?name ?quote WHERE {{ ?m a airm:Mitigation ; dcterms:identifier "{cid}" ; rdfs:label ?name .
                                         OPTIONAL {{ ?m airm:hasEvidence/airm:quoteText ?quote }} }}""",
         )
         assert rows[0]["name"] == c["name"]

@@ -6,6 +6,7 @@ The Python API mirrors the `kg` command:
     settings = kg.settings()              # from KG_* environment variables
     report = kg.build(settings)           # validate, reason, materialise, write a release
     result = kg.query("SELECT ...", settings)
+    found = kg.search("model weights", stage="stage:deploy")  # ranked, with facets (docs/explorer.md)
     kg.validate([path, ...], settings)    # -> list of violations (empty when valid)
     kg.reason(settings)                   # -> ReasonerReport
     kg.export("out.ttl", "turtle", settings)
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from kg.version import __version__
 
-_API = ("build", "export", "query", "reason", "validate")
+_API = ("build", "export", "query", "reason", "search", "validate")
 __all__ = ["Settings", "settings", *_API, "__version__"]
 
 

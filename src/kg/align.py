@@ -76,6 +76,7 @@ MODULES: tuple[Module, ...] = (
             NEXUS_DIR + "mit_ai_risk_repository_data.yaml",
             NEXUS_DIR + "nist_ai_rmf_data.yaml",
             NEXUS_DIR + "nist_ai_rmf_actions_data.yaml",
+            NEXUS_DIR + "mit_ai_risk_repository_data_controls.yaml",
         ),
         "nexus",
     ),

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import cast
 
-from kg import reasoner
+from kg import explorer, reasoner
 from kg.config import Settings, from_env
 from kg.formats import lookup
 from kg.pipeline.build import BuildReport, parse_all, parse_graphs, shape_results, union
@@ -15,7 +15,7 @@ from kg.pipeline.build import build as _build
 from kg.rdf.sources import collect
 from kg.release import directory
 from kg.shacl.validation import Violation
-from kg.sparql import execute, named
+from kg.sparql import execute, fulltext, gate, named
 
 
 def build(settings: Settings | None = None, log: Callable[[str], None] = lambda _: None) -> BuildReport:
@@ -45,9 +45,30 @@ def reason(settings: Settings | None = None) -> reasoner.ReasonerReport:
 
 
 def query(text: str, settings: Settings | None = None, substitutions: dict | None = None):
-    """Run SPARQL over the current release (union of all graphs); returns pyoxigraph results."""
-    store = directory.current(settings or from_env()).open_store()
-    return execute.run(store, text, substitutions)
+    """Run SPARQL over the current release (union of all graphs); returns pyoxigraph results.
+    The text passes the endpoint's gate first (`kg.sparql.gate`: SERVICE, size, nesting, ...), so a
+    query is refused here with the same message, position and caret as at `/sparql`."""
+    settings = settings or from_env()
+    gate.check(text, gate.limits_for(settings))
+    release = directory.current(settings)
+    return execute.run(release.open_store(), text, substitutions, fulltext.functions(release.path))
+
+
+def search(
+    q: str = "",
+    settings: Settings | None = None,
+    *,
+    sort: str = "relevance",
+    limit: int = 20,
+    offset: int = 0,
+    derived: bool = True,
+    **filters: str | list[str],
+) -> dict:
+    """Ranked full-text search over the current release with facet filters (`kg search`,
+    docs/explorer.md): `kg.search("model weights", stage="stage:deploy", actor=["actor:deployer"])`.
+    A filter is one of kg.explorer.FACETS; its values are OR-ed, the filters AND-ed."""
+    release = directory.current(settings or from_env())
+    return explorer.explore(release.path, q, filters, sort=sort, limit=limit, offset=offset, derived=derived)
 
 
 def query_named(name: str, params: Mapping[str, str], settings: Settings | None = None):
@@ -55,7 +76,8 @@ def query_named(name: str, params: Mapping[str, str], settings: Settings | None 
     its parameters bound as typed terms."""
     settings = settings or from_env()
     query = named.get(named.load_all(named.folder(settings)), name)
-    return named.execute(query, directory.current(settings).open_store(), params)
+    release = directory.current(settings)
+    return named.execute(query, release.open_store(), params, fulltext.functions(release.path))
 
 
 def export(path: str | Path, fmt: str | None = None, settings: Settings | None = None):

@@ -53,8 +53,51 @@ def cmd_query(args, settings) -> int:
     return 0
 
 
+def cmd_search(args, settings) -> int:
+    from kg.explorer import FACETS
+
+    filters: dict[str, list[str]] = {}
+    for item in args.filter:
+        key, sep, value = item.partition("=")
+        if not sep or key not in FACETS:
+            _err(f"kg search: --filter takes FACET=VALUE with FACET one of {', '.join(FACETS)}; got {item!r}")
+            return 2
+        filters.setdefault(key, []).append(value)
+    found = api.search(
+        args.query or "", settings, sort=args.sort, limit=args.limit, offset=args.offset, derived=not args.no_derived,
+        **filters,
+    )  # fmt: skip
+    if args.format == "json":
+        print(json.dumps(found, indent=2, ensure_ascii=False))
+        return 0
+    print(_search_table(found))
+    return 0
+
+
+def _search_table(found: dict) -> str:
+    import html
+    import re
+
+    rows = [("score", "id", "label", "snippet")]
+    for r in found["results"]:
+        text = html.unescape(re.sub(r"</?mark>", "*", r["snippet"]))
+        rows.append((f"{r['score']:.2f}", r["id"], r["label"][:60], text[:100]))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    out = ["  ".join([c.ljust(w) for c, w in zip(row[:3], widths)] + [row[3]]).rstrip() for row in rows]
+    first = found["offset"] + 1 if found["results"] else 0
+    out.append(f"({first}-{found['offset'] + len(found['results'])} of {found['total']})")
+    return "\n".join(out)
+
+
 def cmd_export(args, settings) -> int:
-    written = api.export(args.output, args.format, settings)
+    if args.file and args.output and args.file != args.output:
+        _err(f"kg export: two files given ({args.file} and -o {args.output}); give one")
+        return 2
+    target = args.output or args.file
+    if target is None:
+        _err("kg export: give the file to write: kg export FILE (or -o FILE)")
+        return 2
+    written = api.export(target, args.format, settings)
     for path in written if isinstance(written, list) else [written]:
         print(f"wrote {path} ({path.stat().st_size} bytes)")
     return 0
@@ -158,7 +201,38 @@ def cmd_publish(args, settings) -> int:
 def cmd_serve(args, settings) -> int:
     from kg.web.server import serve
 
-    serve(settings.with_(host=args.host or settings.host, port=args.port or settings.port))
+    settings = settings.with_(host=args.host or settings.host, port=args.port or settings.port)
+    serve(settings, extensions=() if args.no_mcp else (mcp_over_http(settings),))
+    return 0
+
+
+def mcp_over_http(settings):
+    """The MCP server's streamable HTTP route (/mcp) as an extension of the web service, reading the
+    web service's release, store, named queries and `Querying` (one budget per client for both).
+    Composed here because the interfaces (kg.web, kg.mcp) do not import each other."""
+    from kg.mcp.server import http_app
+    from kg.mcp.service import Service
+    from kg.web.app import Extension
+
+    def extend(app) -> Extension:
+        describers: dict = {}
+
+        async def source() -> Service:
+            state = app.state
+            return Service(settings, state.release, state.store, state.querying, state.queries, describers)
+
+        mcp_app, manager = http_app(settings, source)
+        return Extension(routes=tuple(mcp_app.routes), running=manager.run)
+
+    return extend
+
+
+def cmd_mcp(args, settings) -> int:
+    from kg.mcp.server import run_stdio
+    from kg.release import directory
+
+    directory.current(settings)  # NoRelease (exit 6, "run `kg build`") before speaking the protocol
+    run_stdio(settings)
     return 0
 
 
@@ -221,6 +295,18 @@ def _query_commands(sub) -> None:
     )
     q.set_defaults(func=cmd_query)
 
+    s = sub.add_parser("search", help="ranked full-text search of the mitigations, with facet filters")
+    s.add_argument("query", nargs="?", help='the text query: words (AND), "a phrase", prefix*, OR, NOT, -word')
+    s.add_argument(
+        "--filter", action="append", default=[], metavar="FACET=VALUE", help="repeatable; see docs/explorer.md"
+    )
+    s.add_argument("--sort", default="relevance", choices=["relevance", "name", "year"])
+    s.add_argument("--limit", type=int, default=20)
+    s.add_argument("--offset", type=int, default=0)
+    s.add_argument("--no-derived", action="store_true", help="leave out derived facts (docs/model.md)")
+    s.add_argument("--format", default="table", choices=["table", "json"])
+    s.set_defaults(func=cmd_search)
+
     e = sub.add_parser("export", help="write the current release to a file")
     e.add_argument(
         "--format",
@@ -228,12 +314,12 @@ def _query_commands(sub) -> None:
         "suffix); csv or xlsx: the mitigations and documents in the source database's columns",
     )
     e.add_argument(
-        "-o",
-        "--output",
-        required=True,
+        "file",
+        nargs="?",
         type=Path,
         help="the file; for csv a directory (mitigations.csv, documents.csv) or NAME.csv",
     )
+    e.add_argument("-o", "--output", type=Path, help="the file, as an option (the same as FILE)")
     e.set_defaults(func=cmd_export)
 
 
@@ -252,7 +338,12 @@ def _curation_commands(sub) -> None:
     i.add_argument("-v", "--verbose", action="store_true", help="print each step")
     i.set_defaults(func=cmd_import)
 
-    rl = sub.add_parser("release", help="stamp a version on the current build")
+    rl = sub.add_parser(
+        "release",
+        help="stamp a version on the current build: a new, versioned release directory (its quads and "
+        "a description of the version), switched in as current; unversioned releases beyond "
+        "KG_KEEP_RELEASES are pruned",
+    )
     rl.add_argument("--version", help="YYYY.MM.DD[.N] or MAJOR.MINOR.PATCH (default: today's date-based one)")
     rl.set_defaults(func=cmd_release)
 
@@ -281,7 +372,11 @@ def _service_commands(sub) -> None:
     s = sub.add_parser("serve", help="run the web service over the current release")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--no-mcp", action="store_true", help="do not serve the MCP server at /mcp")
     s.set_defaults(func=cmd_serve)
+
+    m = sub.add_parser("mcp", help="run the MCP server over stdio on the current release (docs/mcp.md)")
+    m.set_defaults(func=cmd_mcp)
 
 
 def main(argv: list[str] | None = None) -> int:

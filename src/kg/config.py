@@ -147,7 +147,24 @@ class Settings:
     )
     max_connections: int = field(
         default=256,
-        metadata={"env": "KG_MAX_CONNECTIONS", "help": "Concurrent connections uvicorn accepts before answering 503."},
+        metadata={
+            "env": "KG_MAX_CONNECTIONS",
+            "help": "Concurrent connections the service holds; more get 503 at once.",
+        },
+    )
+    max_client_connections: int = field(
+        default=32,
+        metadata={
+            "env": "KG_MAX_CLIENT_CONNECTIONS",
+            "help": "Concurrent connections one client address may hold; more get 503 (0: no cap; off behind a proxy).",
+        },
+    )
+    head_timeout: float = field(
+        default=5.0,
+        metadata={
+            "env": "KG_HEAD_TIMEOUT",
+            "help": "Seconds a connection has to send a complete request head; slower ones are closed (408).",
+        },
     )
     keep_alive: float = field(
         default=5.0, metadata={"env": "KG_KEEP_ALIVE", "help": "Seconds an idle keep-alive connection stays open."}

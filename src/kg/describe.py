@@ -505,6 +505,19 @@ class Describer:
             "direct": direct.get(iri, 0),
         }
 
+    def status(self, iri: str) -> dict:
+        """The ADMS status of a record (the navigator's preliminary data) and what its dataset says of its rights."""
+        rows = self.select(
+            f"""SELECT ?status ?rights WHERE {{ $r <{NS.adms}status> ?status .
+                OPTIONAL {{ {{ $r dcterms:rights ?rights }} UNION {{ $r void:inDataset/dcterms:rights ?rights }} }} }}""",
+            r=iri,
+        )
+        if not rows:
+            return {}
+        status = rows[0]["status"].value
+        rights = next((r["rights"].value for r in rows if r["rights"] is not None), "")
+        return {"iri": status, "label": self.label(status) or local_name(status), "rights": rights}
+
     def extras(self, iri: str, kind: str) -> dict:
         if kind == "mitigation":
             return self.mitigation_extras(iri)
@@ -566,6 +579,9 @@ class Describer:
         )
         if total > len(incoming):
             resource.extras["incoming_truncated"] = total
+        status = self.status(iri)
+        if status:
+            resource.extras["status"] = status
         if extras:
             resource.extras.update(self.extras(iri, kind))
         return resource

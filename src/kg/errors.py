@@ -48,6 +48,22 @@ class ValidationFailed(KGError):
         super().__init__(f"{len(violations)} SHACL violation(s); invalid data was not loaded")
 
 
+class QualityCheckFailed(KGError):
+    """A quality-check query of queries/qc/ returned rows (each row a defect); `failures` holds
+    (query file, its intent-and-fix comment, the rows as text) for each check that fired."""
+
+    exit_code = 3
+    http_status = 422
+
+    def __init__(self, failures: list[tuple[str, str, list[str]]]) -> None:
+        self.failures = failures
+        parts = [f"{len(failures)} quality check(s) failed; the release was not written"]
+        for path, comment, rows in failures:
+            parts.append(f"{path}: {len(rows)} row(s)\n{comment}")
+            parts += [f"    {row}" for row in rows]
+        super().__init__("\n".join(parts))
+
+
 class UnsupportedShapes(KGError):
     """Shapes the set-oriented SHACL engine cannot run, and falling back to pyshacl was not allowed."""
 
@@ -187,6 +203,30 @@ class OverBudget(RetryLater):
     """A client used its query seconds or its errors for this minute (429 with Retry-After)."""
 
     http_status = 429
+
+
+# --- the explorer: full-text search and facets ------------------------------------------------------
+
+
+class SearchError(KGError):
+    """A search the explorer cannot answer as asked (a bad parameter: facet, value, sort, page) (400)."""
+
+    exit_code = 2
+    http_status = 400
+
+
+class SearchSyntaxError(SearchError):
+    """A malformed text query (docs/explorer.md): `reason`, the `query` and the 0-based `position`
+    of what is wrong; the message shows the place with a caret."""
+
+    def __init__(self, reason: str, query: str, position: int) -> None:
+        self.reason, self.query, self.position = reason, query, position
+        where = f" at character {position + 1}"
+        if query:
+            start = max(0, position - 30)
+            shown = query[start : position + 30].replace("\n", " ")
+            where += f":\n  {shown}\n  {' ' * (position - start)}^"
+        super().__init__(f"search query: {reason}{where}")
 
 
 # --- a remote SPARQL server ------------------------------------------------------------------------

@@ -29,6 +29,7 @@ class Namespaces:
     rdom: str = DEFAULT_BASE + "vocab/risk-domain/"
     rcause: str = DEFAULT_BASE + "vocab/risk-cause/"
     cmethod: str = DEFAULT_BASE + "vocab/classification-method/"
+    kgf: str = DEFAULT_BASE + "function#"  # SPARQL extension functions (kgf:textScore); queries predeclare it
     bibo: str = "http://purl.org/ontology/bibo/"
     dcat: str = "http://www.w3.org/ns/dcat#"
     dcterms: str = "http://purl.org/dc/terms/"
@@ -47,7 +48,9 @@ class Namespaces:
     spdx: str = "http://spdx.org/rdf/terms#"
     semapv: str = "https://w3id.org/semapv/vocab/"
     sssom: str = "https://w3id.org/sssom/"
+    adms: str = "http://www.w3.org/ns/adms#"
     pav: str = "http://purl.org/pav/"
+    admsstatus: str = "http://purl.org/adms/status/"
     cs: str = "http://purl.org/vocab/changeset/schema#"
     formats: str = "http://www.w3.org/ns/formats/"
 

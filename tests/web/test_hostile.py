@@ -7,6 +7,9 @@ X-Forwarded-For here) so that the per-client budget, tested separately below, do
 from __future__ import annotations
 
 import itertools
+import json
+import re
+import socket
 import time
 from dataclasses import dataclass, field
 
@@ -167,6 +170,17 @@ CASES = [
         status=422,
         says="LIMIT",
     ),
+    Case(
+        "a 25 MB literal",
+        "POST",
+        data={
+            "query": 'SELECT ?a23 WHERE { BIND("abc" AS ?a0) '
+            + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(23))
+            + " }"
+        },
+        status=422,
+        says="value",
+    ),
     Case("malformed", "GET", {"query": "SELECT * WHERE { ?s ?p ?o"}, says="line 1"),
     Case(
         "not UTF-8",
@@ -210,7 +224,12 @@ def test_hostile_request(case, hostile_server, trap):
     url, log, backend = hostile_server
     trap, seen = trap
     status, says = case.remote if backend != "embedded" and case.remote else (case.status, case.says)
-    headers = {"Accept": "application/sparql-results+json", "X-Forwarded-For": next(ADDRESSES), **case.headers}
+    headers = {
+        "Accept": "application/sparql-results+json",
+        "X-Forwarded-For": next(ADDRESSES),
+        "Origin": "https://elsewhere.example",
+        **case.headers,
+    }
     with httpx.Client(base_url=url, timeout=DEADLINE + 30) as client:
         started = time.monotonic()
         response = client.request(
@@ -224,6 +243,7 @@ def test_hostile_request(case, hostile_server, trap):
         took = time.monotonic() - started
         assert response.status_code == status, response.text[:500]
         assert took < DEADLINE + 1, f"{case.name} took {took:.2f} s"
+        assert response.headers.get("access-control-allow-origin") == "*", "no CORS"
         if status >= 400:
             error = response.json()["error"]
             assert error["status"] == status and says.lower() in error["detail"].lower(), error
@@ -284,3 +304,136 @@ def test_cached_answers_cost_no_worker(hostile_server):
     else:  # a replica has no workers: its health names the server instead
         assert "workers" not in after and after["remote"]["reachable"]
     assert all(r.headers["Server-Timing"].startswith("app;dur=") for r in (first, again))
+
+
+HEADED = ["/-/health", "/", "/sparql?query=ASK%20%7B%7D", "/queries", "/-/dumps", "/vocab/", "/-/openapi.json"]
+
+
+@pytest.mark.parametrize("path", HEADED)
+def test_head_works_wherever_get_does(hostile_server, path):
+    """Health checkers and caches use HEAD: it answers as GET does (status, type, length), without a body."""
+    url, _, _ = hostile_server
+    with httpx.Client(base_url=url, timeout=30) as client:
+        got, head = client.get(path), client.head(path)
+    assert got.status_code == 200 and head.status_code == 200, (path, head.status_code)
+    assert head.headers["content-type"] == got.headers["content-type"] and head.content == b""
+
+
+def test_every_get_route_takes_head():
+    """No route of the app answers GET but not HEAD (a HEAD would fall through to the resource pages' 404)."""
+    import importlib
+    import pkgutil
+
+    from fastapi.routing import APIRoute
+
+    from kg.web import routes as package
+
+    modules = [importlib.import_module(f"kg.web.routes.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
+    routes = [r for m in modules for r in m.router.routes if isinstance(r, APIRoute) and "GET" in r.methods]
+    assert len(routes) > 10 and [r.path for r in routes if "HEAD" not in r.methods] == []
+
+
+@dataclass
+class Oversized:
+    name: str
+    target: str
+    headers: dict
+    status: int
+    says: str
+
+
+OVERSIZED = [
+    Oversized("URL of 131 kB", "/sparql?query=ASK%20%7B%7D%20%23" + "x" * 131_000, {}, 414, "POST"),
+    Oversized("URL of 1 MB", "/sparql?query=ASK%20%7B%7D%20%23" + "x" * 1_000_000, {}, 414, "POST"),
+    Oversized("header of 200 kB", "/-/health", {"X-Big": "x" * 200_000}, 431, "headers"),
+    Oversized(
+        "100 cookies of 8 kB",
+        "/-/health",
+        {"Cookie": "; ".join(f"c{i}={'x' * 8000}" for i in range(100))},
+        431,
+        "headers",
+    ),
+]
+
+
+def raw_exchange(url: str, head: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send a request head over a plain socket and read the answer to the end of the connection
+    (a reset raises ConnectionResetError): its status, headers and body."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(head)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    top, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = top.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+@pytest.mark.parametrize("case", OVERSIZED, ids=[c.name for c in OVERSIZED])
+def test_oversized_request_head_gets_an_answer(hostile_server, case):
+    """A request head past the limits gets its JSON 414 or 431 (with CORS) and a clean close, never a reset;
+    five times over, since a reset is a race the server can win or lose."""
+    url, _, _ = hostile_server
+    fields = {"Host": "localhost", "Origin": "https://elsewhere.example", **case.headers}
+    head = f"GET {case.target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
+    for _ in range(5):
+        status, headers, body = raw_exchange(url, head.encode())
+        assert status == case.status, body[:300]
+        error = json.loads(body)["error"]
+        assert error["status"] == case.status and case.says in error["detail"], error
+        assert headers["access-control-allow-origin"] == "*" and headers["connection"] == "close"
+
+
+PAGES = ["/", "/sparql", "/queries", "/vocab/", "/no/such/page", "/sparql?query=SELECT%20nonsense"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_forbid_framing_sniffing_and_foreign_scripts(hostile_server, path):
+    """Every HTML page, error pages too: a Content-Security-Policy that allows only our own scripts and
+    styles and no framing, and nosniff (which every answer carries)."""
+    url, _, _ = hostile_server
+    response = httpx.get(url + path, headers={"Accept": "text/html"}, timeout=30)
+    assert response.headers["content-type"].startswith("text/html")
+    policy = dict(p.strip().split(" ", 1) for p in response.headers["content-security-policy"].split(";") if p.strip())
+    assert policy["frame-ancestors"] == "'none'" and policy["script-src"] == "'self'"
+    assert policy["default-src"] == "'self'" and policy["object-src"] == "'none'"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in response.text and " style=" not in response.text and " on" + "click=" not in response.text
+    data = httpx.get(url + "/sparql", params={"query": "ASK {}"}, timeout=30)
+    assert data.headers["x-content-type-options"] == "nosniff"
+
+
+def test_format_parameter_on_resource_pages(hostile_server, built_settings):
+    """`?format=ttl` on a resource is honoured as the `.ttl` suffix is; a format it has not is 406."""
+    url, _, _ = hostile_server
+    with httpx.Client(base_url=url, timeout=30) as client:
+        found = client.get(
+            "/sparql",
+            params={"query": "SELECT ?m WHERE { ?m a airm:Mitigation } ORDER BY ?m LIMIT 1"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        path = "/" + found.json()["results"]["bindings"][0]["m"]["value"].removeprefix(built_settings.base_iri)
+        suffixed = client.get(path + ".ttl")
+        asked = client.get(path, params={"format": "ttl"}, headers={"Accept": "text/html"})
+        unknown = client.get(path, params={"format": "pdf"}, headers={"Accept": "text/html"})
+    assert suffixed.status_code == 200 and asked.status_code == 200
+    assert asked.headers["content-type"].startswith("text/turtle") and asked.content == suffixed.content
+    assert unknown.status_code == 406 and "format" in unknown.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/sparql?query=SELECT%20(%22evil%E2%80%AEexe.txt%22%20AS%20?name)%20%7B%7D", "/x%E2%80%AEy"]
+)
+def test_bidi_overrides_are_isolated_on_pages(hostile_server, path):
+    """A right-to-left override (U+202E) in a value shown on a page stays inside its own <bdi>, so it
+    cannot turn the text after it around."""
+    url, _, _ = hostile_server
+    response = httpx.get(url + path, headers={"Accept": "text/html"}, timeout=30)
+    text = re.sub(r"<(textarea|title)\b.*?</\1>", "", response.text, flags=re.S)  # raw text: no markup there
+    assert "\u202e" in text
+    for at in [i for i, c in enumerate(text) if c == "\u202e"]:
+        opened, closed = text.rfind("<bdi>", 0, at), text.rfind("</bdi>", 0, at)
+        in_tag = text.rfind("<", 0, at) > text.rfind(">", 0, at)  # inside an attribute: not rendered as text
+        assert in_tag or opened > closed, text[max(at - 80, 0) : at + 40]

@@ -4,19 +4,19 @@ imports of the same source said about the groups that did not change."""
 
 from __future__ import annotations
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, VOID
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, SKOS, VOID
 
 from kg.curate.checks import Context
 from kg.curate.mapping import Mapper, add_classifier, add_curator, add_import_dataset
 from kg.curate.read import Sheet
 from kg.curate.report import Entry
 from kg.curate.rows import Author
-from kg.iris import document_iri, mitigation_iri
+from kg.iris import document_iri, fuller_spelling, mitigation_iri
 from kg.namespaces import AIRM
 from kg.pipeline import overlay
 from kg.records.columns import GROUPS
-from kg.records.write import new_graph
+from kg.records.write import new_graph, set_person_name
 
 RECORD_TYPES = (AIRM.Mitigation, AIRM.SourceDocument, AIRM.EvidenceQuote, AIRM.Classification)
 CORE = (RDF.type, DCTERMS.identifier, VOID.inDataset, PROV.wasGeneratedBy)
@@ -87,6 +87,7 @@ def assemble(ctx: Context, entries: list[Entry], mapper: Mapper, source: str, cu
             and (author.iri, RDF.type, None) not in prev
         ):
             mapper.add_author(g, author)
+    _spellings(g, ctx, authors, prev)
     # The dataset and agents, then whatever else the records point to that only the previous
     # version of this file described (earlier imports, their files and releases, persons).
     if mapper.dataset not in ctx.outside_typed:
@@ -151,6 +152,30 @@ def _record(g: Graph, e: Entry, mapper: Mapper, prev: Graph, marks: list[tuple[U
     elif (e.iri, None, None) in g:
         _carry(g, set(prev.triples((e.iri, PROV.wasInfluencedBy, None))))
     return authors
+
+
+def _spellings(g: Graph, ctx: Context, authors: list[Author], prev: Graph) -> None:
+    """Authors another file describes, spelt differently here (the same `kg.iris.person_key`): the
+    fuller spelling becomes the name (the overlay's "person" field, so the other file's name gives way)
+    and the other one a skos:altLabel. What the previous version of this file said about the persons
+    it still names is kept."""
+    done = set()
+    for author in authors:
+        known = ctx.names.get(author.iri)
+        if author.iri not in ctx.outside_typed or known is None or known == author.name or author.iri in done:
+            continue
+        done.add(author.iri)
+        if not author.organization and fuller_spelling(known, author.name) == author.name:
+            set_person_name(g, author.iri, author.family, author.given or None)
+            g.add(overlay.marker(author.iri, "person"))
+            g.add((author.iri, SKOS.altLabel, Literal(known)))
+        else:
+            g.add((author.iri, SKOS.altLabel, Literal(author.name)))
+    for agent in set(g.objects(None, DCTERMS.creator)) - done:
+        if isinstance(agent, URIRef) and agent in ctx.outside_typed:
+            _carry(g, set(prev.triples((agent, SKOS.altLabel, None))))
+            if overlay.marker(agent, "person") in prev:
+                _carry(g, overlay.group_triples(prev, agent, "person") | {overlay.marker(agent, "person")})
 
 
 def _carry(g: Graph, triples) -> None:

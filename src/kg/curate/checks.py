@@ -15,7 +15,7 @@ from kg.config import Settings
 from kg.curate.read import FileProblem, Sheet, read
 from kg.curate.report import ImportReport
 from kg.curate.rows import Problem, document, mitigation, mitigation_whole, parse_authors
-from kg.iris import document_iri
+from kg.iris import document_iri, fuller_spelling, slug
 from kg.namespaces import AIRM, KG
 from kg.pipeline import overlay
 from kg.rdf.sources import TermConverter, collect, graph_of, load_into
@@ -32,7 +32,7 @@ class Context:
     own_rel: str
     own_prev: Graph  # the source's previous import file, markers included
     outside_typed: set  # IRIs typed by any other file
-    names: dict  # person/organisation IRI -> foaf:name, in any file
+    names: dict  # person/organisation IRI -> foaf:name, as the other files say (else as this source's file says)
     vocab: vocabulary.Vocab
     current_m: dict[str, dict[str, str]]  # the current data as canonical rows (overlay applied)
     current_d: dict[str, dict[str, str]]
@@ -48,7 +48,9 @@ class Context:
         own = next((s for s in sources if s.rel == own_rel), None)
         own_prev = graph_of(store, own, convert) if own else Graph()  # markers included
         outside_typed = {s for src, g in graphs.items() if src.rel != own_rel for s in g.subjects(RDF.type)}
-        names = {s: str(o) for g in graphs.values() for s, o in g.subject_objects(FOAF.name)}
+        names = {s: str(o) for src, g in graphs.items() if src.rel != own_rel for s, o in g.subject_objects(FOAF.name)}
+        for s, o in own_prev.subject_objects(FOAF.name):
+            names.setdefault(s, str(o))
         overlay.apply(graphs, store)
         vocab = vocabulary.load(store)
         doc_ids = table.document_ids(store)
@@ -166,6 +168,9 @@ def check_documents(sheet: Sheet | None, ctx: Context, report: ImportReport) -> 
                     f"{sid!r} names the document already known as {known!r}: use {known!r}",
                 )
             )
+        same = _same_document(cells, ctx.current_d, sid) if not problems and known is None else None
+        if same is not None:
+            problems.append(Problem(sheet.label, row.number, sheet.column_name(same[0]), same[1]))
         if sid and sid in first_row:
             problems.append(
                 Problem(
@@ -179,19 +184,7 @@ def check_documents(sheet: Sheet | None, ctx: Context, report: ImportReport) -> 
             first_row[sid] = row.number
         filled = _fill(cells, ctx.current_d.get(sid), DOCUMENT_COLUMNS)
         if not problems:
-            for author in parse_authors(filled["Author list"]):
-                known = names.get(author.iri)
-                if known is not None and known != author.name:
-                    problems.append(
-                        Problem(
-                            sheet.label,
-                            row.number,
-                            sheet.column_name("Author list"),
-                            f"{author.text!r} would be the same resource as {known!r} "
-                            f"({author.iri}); write the name as it is already known",
-                        )
-                    )
-                names.setdefault(author.iri, author.name)
+            _spelling_notices(sheet, row.number, filled["Author list"], names, report, sid)
         problems = [Problem(p.sheet, p.row, p.column, p.message, sid) for p in problems]
         if problems:
             report.errors += problems
@@ -200,6 +193,51 @@ def check_documents(sheet: Sheet | None, ctx: Context, report: ImportReport) -> 
         else:
             valid[sid] = (row.number, filled)
     return valid, rejected
+
+
+def _spelling_notices(sheet: Sheet, n: int, authors: str, names: dict, report: ImportReport, sid: str) -> None:
+    """A second spelling of a known person (the same `kg.iris.person_key`) is a notice, not a problem."""
+    for author in parse_authors(authors):
+        known = names.get(author.iri)
+        if known is not None and known != author.name:
+            keep = fuller_spelling(known, author.name)
+            report.notices.append(
+                Problem(
+                    sheet.label,
+                    n,
+                    sheet.column_name("Author list"),
+                    f"{author.text!r} is the person known as {known!r} ({author.iri}): "
+                    f"the name is {keep!r}, the other spelling an alternative label",
+                    sid,
+                )
+            )
+        names.setdefault(author.iri, author.name)
+
+
+def document_key(title: str, year: str) -> str:
+    """A document's identity besides its DOI: its title folded as `kg.iris.slug` folds, and its year."""
+    return f"{slug(title)}/{year.strip()}" if slug(title) and year.strip() else ""
+
+
+def doi_key(doi: str) -> str:
+    text = doi.strip().lower()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def _same_document(cells: dict[str, str], current: dict[str, dict[str, str]], sid: str) -> tuple[str, str] | None:
+    """(column, message) when a new SourceID names a known document: the same DOI, or the same
+    normalised title and year."""
+    doi, key = doi_key(cells.get("DOI", "")), document_key(cells.get("Title", ""), cells.get("Year", ""))
+    for other, row in current.items():
+        if other == sid:
+            continue
+        if doi and doi == doi_key(row.get("DOI", "")):
+            return "DOI", f"the DOI {cells['DOI']!r} is that of the document known as {other!r}: use {other!r}"
+        if key and key == document_key(row.get("Title", ""), row.get("Year", "")):
+            return "Title", f"the title and year are those of the document known as {other!r}: use {other!r}"
+    return None
 
 
 def check_mitigations(

@@ -45,6 +45,7 @@ class ImportReport:
     message: str = ""
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)  # nothing wrong: e.g. a second spelling of a person
     entries: list[Entry] = field(default_factory=list)
     release_id: str = ""
     version: str = ""
@@ -72,6 +73,7 @@ class ImportReport:
             "release": {"id": self.release_id, "version": self.version},
             "errors": [p.as_dict() for p in self.errors],
             "warnings": [p.as_dict() for p in self.warnings],
+            "notices": [p.as_dict() for p in self.notices],
             "rejected_rows": self.rejected_rows,
             "counts": {k: self.counts(k) for k in COLUMNS},
             "records": [
@@ -89,6 +91,8 @@ class ImportReport:
             out.append(f"error: {p}")
         for p in self.warnings:
             out.append(f"warning: {p}")
+        for p in self.notices:
+            out.append(f"notice: {p}")
         for kind in COLUMNS:
             counts = self.counts(kind)
             if counts:

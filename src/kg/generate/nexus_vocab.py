@@ -14,7 +14,7 @@ from kg.generate.common import NEXUS_MITIGATION_DATA, NEXUS_REPO, NEXUS_RISK_DAT
 from kg.generate.skos import add_concept, add_scheme
 from kg.iris import document_iri
 from kg.namespaces import AIRM, RCAUSE, RDOM, V1TAX
-from kg.records.write import CC_BY, en, new_graph
+from kg.records.write import CC_BY, en, new_graph, tidy
 
 MITIGATION_DATA, RISK_DATA = NEXUS_MITIGATION_DATA, NEXUS_RISK_DATA
 V1_TAXONOMY = "mit-draft-ai-risk-mitigation"
@@ -68,9 +68,10 @@ def local(nexus_id: str, prefix: str, source: str) -> str:
 
 
 def clean_label(name: str) -> tuple[str, str | None]:
-    """Strip surrounding blanks; close a blank beside a hyphen ("Pre -deployment", "Human- Computer").
-    Returns the label and, when it had to be fixed, the source's spelling (for skos:hiddenLabel)."""
-    stripped = name.strip()
+    """Strip surrounding blanks and undo mojibake (`kg.records.write.tidy`); close a blank beside a
+    hyphen ("Pre -deployment", "Human- Computer"). Returns the label and, when a hyphen had to be
+    fixed, the source's spelling (for skos:hiddenLabel)."""
+    stripped = tidy(name)[0]
     fixed = re.sub(r"(\w) -(\w)", r"\1-\2", re.sub(r"(\w)- (\w)", r"\1-\2", stripped))
     return fixed, (stripped if fixed != stripped else None)
 
@@ -80,6 +81,8 @@ def nexus_concept(g: Graph, scheme: URIRef, iri: URIRef, cls: URIRef, item: dict
     add_concept(g, scheme, iri, cls, label=label, definition=definition, **kw)
     if hidden is not None:
         g.add((iri, SKOS.hiddenLabel, en(hidden)))
+    elif tidy(item["name"])[1] is not None:  # only blanks around it (or mojibake): say so, no hidden label
+        g.add((iri, SKOS.editorialNote, en(str(tidy(item["name"])[1]))))
     g.add((iri, DCTERMS.identifier, Literal(item["id"])))
     return iri
 

@@ -11,15 +11,16 @@ document, with their risks, AI actor tasks, AI RMF function and subcategory.
 - Its subcategory (GV-1.2) is a concept of the scheme `kg:vocab/nist-ai-rmf-subcategory`, narrower
   than its category (GV-1); their names are not in the sources, so they are marked airm:NameUnknown.
 - The 12 GAI risks are airm:RiskCategory concepts of `kg:vocab/nist-gai-risk`, addressed through
-  airm:addressesRisk; the AI actor tasks are airm:AIActorTask concepts of `kg:vocab/nist-ai-actor-task`
+  airm:addressesRisk, as the raw CSV extraction says (`kg.generate.nist_risks`: the YAML lost two risks
+  and 70 actions' risks; the CSV's spelling variants are resolved by a table); the AI actor tasks are airm:AIActorTask concepts of `kg:vocab/nist-ai-actor-task`
   (the source's spelling variants "third-party entities" and "End Users" are one concept each with
   the variant as skos:hiddenLabel).
 
 The MIT AI Risk Mitigation Database v1 holds 203 controls citing NIST AI 600-1 (A0xxx_NIST2024). They
 are MIT's extraction of the same actions; `match_v1_controls` pairs them by their text and the pairs
 are the mapping set data/mappings/mit-v1-to-nist-ai-600-1.sssom.tsv (skos:exactMatch, justified by
-lexical similarity). The records are never merged. Run `python -m kg.generate.nist` to print that
-mapping set from the sources.
+lexical similarity). The records are never merged. `kg generate` writes that mapping set (`texts`);
+`python -m kg.generate.nist` prints it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from rdflib.namespace import DCAT, DCTERMS, PROV, RDF, SKOS, VOID
 
 from kg import align
 from kg.errors import InputError
+from kg.generate import nist_risks
 from kg.generate.common import NEXUS_CONTROLS, NEXUS_NIST, NEXUS_NIST_ACTIONS, NEXUS_REPO, read_yaml
 from kg.generate.skos import add_concept, add_scheme
 from kg.iris import document_iri, slug
@@ -104,6 +106,7 @@ def subcategory(action_id: str) -> tuple[str, str]:
 class Sources:
     actions: list[dict]
     risks: list[dict]
+    action_risks: dict[str, list[str]]  # action id -> Nexus risk ids, from the raw CSV
 
 
 def read_sources(root: Path) -> Sources:
@@ -111,7 +114,7 @@ def read_sources(root: Path) -> Sources:
     nist = read_yaml(root / NIST)
     risks = [e for e in nist["entries"] if e.get("type") == "Risk"]
     check(actions, risks, nist)
-    return Sources(actions, risks)
+    return Sources(actions, risks, nist_risks.action_risks(root, actions, risks))
 
 
 def check(actions: list[dict], risks: list[dict], nist: dict) -> None:
@@ -155,7 +158,7 @@ def nist_graph(src: Sources) -> Graph:
     add_subcategories(g, src.actions)
     doc = document_iri(DOC_ID)
     for a in src.actions:
-        add_action(g, a, doc, tasks)
+        add_action(g, a, doc, tasks, src.action_risks[a["id"]])
     return g
 
 
@@ -281,14 +284,14 @@ def code_key(code: str) -> tuple:
     return (list(FUNCTIONS).index(fn), *[int(p) for p in rest.split(".")])
 
 
-def add_action(g: Graph, a: dict, doc: URIRef, tasks: dict[str, URIRef]) -> None:
+def add_action(g: Graph, a: dict, doc: URIRef, tasks: dict[str, URIRef], risks: list[str]) -> None:
     local = mitigation_id(a["id"])
     m = add_mitigation(g, local, doc, DATASET, a["name"] if str(a.get("name") or "").strip() else None)
     g.add((m, DCTERMS.identifier, Literal(a["id"])))
     add_evidence(g, m, local, str(a["description"]).strip(), doc, DATASET)
     g.add((m, AIRM.primaryAIRMFunction, FUNCTIONS[a["id"][:2]][1]))
     g.add((m, AIRM.airmfSubcategory, NISTSUB[subcategory(a["id"])[1]]))
-    for r in a.get("hasRelatedRisk") or []:
+    for r in risks:
         g.add((m, AIRM.addressesRisk, risk_iri(r)))
     for t in a.get("hasAiActorTask") or []:
         g.add((m, AIRM.aiActorTask, tasks[t]))
@@ -364,6 +367,11 @@ MATCH_COLUMNS = (
     "mapping_date",
     "comment",
 )
+
+
+def texts(root: Path) -> dict[str, str]:
+    """{output path: its text}: the mapping set this module writes (`kg generate`)."""
+    return {MATCHES: matches_tsv(root)}
 
 
 def matches_tsv(root: Path, date: str = "2026-11-23") -> str:

@@ -13,7 +13,7 @@ from kg.generate.common import MIT_AGENT, add_dataset, add_mit_agent, read_yaml
 from kg.generate.reference import REFERENCE, load_reference
 from kg.generate.vocab import SEEDS
 from kg.iris import slug
-from kg.namespaces import ACTOR, AIRM, FN, KG, MTAX, STAGE
+from kg.namespaces import ACTOR, AIRM, FN, KG, MTAX, NS, STAGE
 from kg.records.write import add_authors, add_classification, add_evidence, add_mitigation, add_person, en, new_graph
 
 OUTPUT = "data/seed.ttl"
@@ -24,6 +24,18 @@ DATASET_DESCRIPTION = (
     "mitigation navigator, with their source document, transcribed verbatim. The navigator marks this "
     "data as preliminary."
 )
+# What every seed page says of its data (line 2 of each page in data/sources/seeds/, checked by the
+# generator): the data is preliminary and not to be shared or cited, so the dataset claims no licence.
+SEED_NOTICE = "Data on this page is preliminary and may change. Please do not share or cite these figures publicly."
+RIGHTS = (
+    "The MIT AI Risk Initiative's mitigation navigator says on each of these pages: \u201c"
+    + SEED_NOTICE
+    + "\u201d No licence is given for this data, and AIRM-KG's CC BY 4.0 licence does not cover it."
+)
+ADMS_STATUS = URIRef(NS.adms + "status")
+UNDER_DEVELOPMENT = URIRef(NS.admsstatus + "UnderDevelopment")
+# the records of the navigator's data (persons are not: a person is not preliminary)
+RECORD_TYPES = {AIRM.Mitigation, AIRM.EvidenceQuote, AIRM.Classification, AIRM.SourceDocument, AIRM.Risk}
 HEADING_PATH = " > "  # "A > B" is a record under the heading record named "A"
 # (seed-record key, property, vocabulary namespace, reference key)
 PRIMARY = (
@@ -44,7 +56,28 @@ class Ctx:
 
 
 def build(root: Path) -> dict[str, Graph]:
-    return {OUTPUT: seed_graph(read_yaml(root / SEEDS), load_reference(root))}
+    pages = sorted((root / SEEDS).parent.glob("*.txt"))
+    for page in pages:
+        lines = page.read_text(encoding="utf-8").splitlines()
+        if SEED_NOTICE not in lines[:5]:
+            raise InputError(f"{page}: the page no longer says {SEED_NOTICE!r}: check kg.generate.seeds.RIGHTS")
+    return {OUTPUT: mark_preliminary(seed_graph(read_yaml(root / SEEDS), load_reference(root)))}
+
+
+def mark_preliminary(g: Graph) -> Graph:
+    """The dataset and each of its records: ADMS status UnderDevelopment; the dataset: the source's
+    words as dcterms:rights, and no licence."""
+    dataset = KG[f"dataset/{DATASET}"]
+    g.remove((dataset, DCTERMS.license, None))
+    g.add((dataset, DCTERMS.rights, en(RIGHTS)))
+    g.bind("adms", NS.adms)
+    g.bind("admsstatus", NS.admsstatus)
+    records = {r for r in g.subjects(VOID.inDataset, dataset) if set(g.objects(r, RDF.type)) & RECORD_TYPES}
+    for record in [dataset, *sorted(records, key=str)]:
+        g.add((record, ADMS_STATUS, UNDER_DEVELOPMENT))
+    g.add((UNDER_DEVELOPMENT, RDFS.label, en("Under development")))
+    g.add((UNDER_DEVELOPMENT, RDFS.isDefinedBy, URIRef(NS.admsstatus)))
+    return g
 
 
 def seed_graph(seeds: dict, ref: dict) -> Graph:

@@ -82,6 +82,12 @@ METHODS = (
         "A classification proposed by software such as an LLM; the source database's llm_classification.",
     ),
     ("published", "Published", "The category the source shows, when it does not say who made it."),
+    (
+        "derived",
+        "Derived",
+        "Made by the project from a mapping set by a rule stated in docs/model.md (Derived facts); the "
+        "classification names the mapping record it follows (prov:wasDerivedFrom) and its confidence.",
+    ),
 )
 
 
@@ -200,7 +206,8 @@ def classification_methods() -> Graph:
         CMETHOD,
         "Classification methods",
         "How the classification of a mitigation into a taxonomy concept was made: by a curator, by a "
-        "classifier, or as published by a source that does not say who made it.",
+        "classifier, as published by a source that does not say who made it, or derived by the project "
+        "from a mapping set.",
         [AIRISK],
         CC_BY,
     )

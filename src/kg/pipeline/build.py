@@ -23,11 +23,11 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg import reasoner
+from kg import explorer, reasoner
 from kg.config import Settings
 from kg.errors import ReasonerUnavailable, ValidationFailed
 from kg.namespaces import DEFAULT_BASE
-from kg.pipeline import infer, overlay
+from kg.pipeline import infer, overlay, qc
 from kg.rdf.sources import Source, TermConverter, collect, graph_of, load_into, parse_rdflib, shape_sources
 from kg.release import directory
 from kg.shacl.validation import Violation, failing, validate_graphs, validate_store
@@ -198,7 +198,11 @@ def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> Bu
             report.reasoner = str(result)
         with timer("infer"):
             report.inferred = infer.materialise(memory)
-            rebase_store(memory, settings.base_iri)
+        with timer("qc"):  # queries/qc/*.rq on the project's own IRIs, before they are rebased
+            qc.require_ok(settings.root, memory)
+        rebase_store(memory, settings.base_iri)
+        with timer("index"):  # the explorer's search index, in the release so it switches with it
+            explorer.write_index(staging, memory, settings.base_iri)
         with timer("write"):
             _write_release(settings, staging, memory, report)
     except BaseException:
@@ -214,7 +218,7 @@ def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> Bu
 def _write_release(settings: Settings, staging: Path, memory: ox.Store, report: BuildReport) -> None:
     shutil.rmtree(staging / ".reasoner", ignore_errors=True)
     directory.write_store(staging, memory)
-    files = directory.write_dumps(staging, memory)
+    files = directory.write_dumps(staging, memory, settings.base_iri)
     files += directory.copy_shapes(staging, [s.path for s in shape_sources(settings.root)])
     report.triples = len(memory)
     manifest = {
@@ -227,6 +231,7 @@ def _write_release(settings: Settings, staging: Path, memory: ox.Store, report: 
         "inferred": report.inferred,
         "reasoner": report.reasoner,
         "files": files,
+        "index": directory.file_entry(staging / explorer.FILE, "sqlite", "application/vnd.sqlite3"),
         "timings": report.timings,
     }
     published = directory.install(settings, staging, manifest)

@@ -6,6 +6,10 @@ RDFS/OWL RL; HermiT checks consistency separately, in `kg.reason`):
   - statements from rdfs:subPropertyOf chains (primaryActor -> actor, skos:broader -> broaderTransitive)
   - owl:inverseOf in both directions (parentMitigation <-> childMitigation, skos:broader <-> narrower)
   - owl:TransitiveProperty closure (skos:broaderTransitive, skos:narrowerTransitive)
+  - the effective category (airm:mitigationCategory) of a mitigation in each taxonomy (the
+    skos:inScheme of the categories): the category of its classification by the method of highest
+    precedence, curator > published > classifier > derived (`PRECEDENCE`); so a derived category is
+    effective only where no other method classified the mitigation in that taxonomy
 Only statements not already asserted are added.
 """
 
@@ -17,6 +21,10 @@ from kg.namespaces import GRAPH, PREFIXES
 from kg.sparql.execute import constructed, solutions
 
 INFERRED = ox.NamedNode(f"{GRAPH}inferred")
+
+# Classification methods, highest precedence first (docs/model.md, "Effective category").
+PRECEDENCE = ("curator", "published", "classifier", "derived")
+_RANKS = " ".join(f"(cmethod:{m} {i})" for i, m in enumerate(PRECEDENCE))
 
 RULES: dict[str, str] = {
     "subclass": """
@@ -31,6 +39,14 @@ RULES: dict[str, str] = {
         CONSTRUCT { ?o ?q ?s } WHERE {
           { ?p owl:inverseOf ?q } UNION { ?q owl:inverseOf ?p }
           ?s ?p ?o . FILTER(!isLiteral(?o)) FILTER NOT EXISTS { ?o ?q ?s } }""",
+    "effective-category": f"""
+        CONSTRUCT {{ ?m airm:mitigationCategory ?cat }} WHERE {{
+          {{ SELECT ?m ?scheme (MIN(?r) AS ?best) WHERE {{
+              ?c airm:classifies ?m ; airm:category ?k ; airm:classificationMethod ?method .
+              ?k skos:inScheme ?scheme . VALUES (?method ?r) {{ {_RANKS} }} }} GROUP BY ?m ?scheme }}
+          ?c airm:classifies ?m ; airm:category ?cat ; airm:classificationMethod ?method .
+          ?cat skos:inScheme ?scheme . VALUES (?method ?best) {{ {_RANKS} }}
+          MINUS {{ ?m airm:mitigationCategory ?cat }} }}""",
 }
 
 # SPARQL property paths take no variables: one closure query per transitive property.

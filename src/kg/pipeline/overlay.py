@@ -40,6 +40,8 @@ _SIMPLE = {
     "url": (FOAF.page,),
     "doi": (BIBO.doi,),
     "abstract": (DCTERMS.abstract,),
+    # a person's name, when an import spells a person known elsewhere more fully (kg.iris.fuller_spelling)
+    "person": (FOAF.name, RDFS.label, FOAF.familyName, FOAF.givenName),
 }
 GROUPS = frozenset({*_SIMPLE, "source", "parent", "classification", "authors"})
 
@@ -62,7 +64,7 @@ def classifications_of(g: Graph, m: URIRef) -> set:
 
 
 def group_triples(g: Graph, record: URIRef, group: str) -> set:
-    """The triples of `g` that make up field `group` of `record` (a mitigation or a document)."""
+    """The triples of `g` that make up field `group` of `record` (a mitigation, a document or a person)."""
     if group in _SIMPLE:
         return {t for p in _SIMPLE[group] for t in g.triples((record, p, None))}
     if group == "source":  # the cited document and the evidence quoted from it

@@ -3,13 +3,21 @@ classifications, persons, organisations and author lists (shared by `kg generate
 
 from __future__ import annotations
 
+import re
+
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, VOID
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID
 from rdflib.term import Node
 
-from kg.errors import InputError
-from kg.iris import classification_iri, evidence_iri, mitigation_iri, organization_iri, person_iri
+from kg.iris import (
+    classification_iri,
+    evidence_iri,
+    fuller_spelling,
+    mitigation_iri,
+    organization_iri,
+    person_iri,
+)
 from kg.namespaces import AIRM, BIBO, CMETHOD, bind_all
 
 CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -23,6 +31,29 @@ def new_graph() -> Graph:
 
 def en(text: str) -> Literal:
     return Literal(text, lang="en")
+
+
+# UTF-8 read as Windows-1252 / Latin-1 ("â€™", "Ã©", "Â "): what shapes/airm-text-shapes.ttl refuses.
+_MOJIBAKE = re.compile("â€|Ã[\u00a0-\u00bf\u0152-\u2122]|Â[\u00a0-\u00bf]")
+
+
+def tidy(text: str) -> tuple[str, str | None]:
+    """A label, name or title from a source without blanks around it and with mojibake undone (the
+    text re-encoded as Windows-1252 and read as UTF-8, when that works); and a note saying what the
+    source wrote, when anything changed (for skos:editorialNote; docs/model.md, "Text quality")."""
+    fixed = text
+    if _MOJIBAKE.search(fixed):
+        try:
+            fixed = fixed.encode("cp1252").decode("utf-8")
+        except UnicodeError:
+            pass  # not that kind of mojibake: left for the shapes to report
+    done = ["undoes its mojibake"] if fixed != text else []
+    if fixed.strip() != fixed:
+        fixed = fixed.strip()
+        done.insert(0, "drops the blanks around it")
+    if not done:
+        return text, None
+    return fixed, f"The source writes {text!r}; AIRM-KG {' and '.join(done)}."
 
 
 def add_mitigation(g: Graph, local_id: str, doc: URIRef, dataset: URIRef, name: str | None = None) -> URIRef:
@@ -67,26 +98,35 @@ def add_classification(
 
 
 def add_person(g: Graph, dataset: URIRef, family: str, given: str | None = None) -> URIRef:
-    """`kg:person/{family}-{given}`. A person known by family name only is `kg:person/{family}`, with
-    no foaf:givenName, and the family name as foaf:name and label."""
+    """`kg:person/{person_key}`. A person known by family name only is `kg:person/{family}`, with
+    no foaf:givenName, and the family name as foaf:name and label. A second spelling of a person
+    already in `g` (same `kg.iris.person_key`) is the same person: the fuller spelling
+    (`kg.iris.fuller_spelling`) is the name, the other a skos:altLabel."""
     iri = person_iri(family, given)
     name = f"{given} {family}" if given else family
-    _check_same_person(g, iri, name)
+    known = g.value(iri, FOAF.name)
+    if known is not None and str(known) != name:
+        keep = fuller_spelling(str(known), name)
+        g.add((iri, SKOS.altLabel, Literal(name if keep == str(known) else str(known))))
+        if keep == str(known):
+            return iri
+        for p in (FOAF.familyName, FOAF.givenName, FOAF.name, RDFS.label):
+            g.remove((iri, p, None))
+        g.remove((iri, SKOS.altLabel, Literal(name)))
+    set_person_name(g, iri, family, given)
     g.add((iri, RDF.type, FOAF.Person))
+    g.add((iri, VOID.inDataset, dataset))
+    return iri
+
+
+def set_person_name(g: Graph, iri: URIRef, family: str, given: str | None) -> None:
+    """foaf:familyName, foaf:givenName, foaf:name and rdfs:label of a person (the overlay's "person" field)."""
+    name = f"{given} {family}" if given else family
     g.add((iri, FOAF.familyName, Literal(family)))
     if given:
         g.add((iri, FOAF.givenName, Literal(given)))
     g.add((iri, FOAF.name, Literal(name)))
     g.add((iri, RDFS.label, Literal(name)))
-    g.add((iri, VOID.inDataset, dataset))
-    return iri
-
-
-def _check_same_person(g: Graph, iri: URIRef, name: str) -> None:
-    """Two spellings that slug alike would silently merge two names into one resource."""
-    known = g.value(iri, FOAF.name)
-    if known is not None and str(known) != name:
-        raise InputError(f"{iri}: the names {str(known)!r} and {name!r} give the same person IRI")
 
 
 def add_organization(g: Graph, dataset: URIRef, name: str) -> URIRef:

@@ -3,6 +3,7 @@
     build/releases/<id>/manifest.json   what went in, what came out (checksums, sizes, counts)
     build/releases/<id>/store/          the embedded Oxigraph store (named graphs)
     build/releases/<id>/airm-kg.*       dumps: TriG, N-Quads (all graphs), Turtle, N-Triples, JSON-LD (union)
+    build/releases/<id>/search.sqlite   the explorer's full-text and facet index (kg.explorer)
     build/current -> releases/<id>      the release in service
 
 A build writes into `releases/.tmp-<id>` and renames it when complete, then replaces the `current`
@@ -29,7 +30,8 @@ import pyoxigraph as ox
 from kg.config import Settings
 from kg.errors import NoRelease
 from kg.formats import lookup
-from kg.namespaces import PREFIXES
+from kg.namespaces import DEFAULT_BASE, PREFIXES
+from kg.rdf import jsonld
 
 DUMPS = ("trig", "nquads", "turtle", "ntriples", "jsonld")
 DUMP_NAME = "airm-kg"
@@ -187,8 +189,9 @@ def write_store(staging: Path, memory: ox.Store) -> None:
     del disk
 
 
-def write_dumps(staging: Path, memory: ox.Store) -> list[dict]:
-    """Write every dump format; return their file entries for the manifest."""
+def write_dumps(staging: Path, memory: ox.Store, base: str = DEFAULT_BASE) -> list[dict]:
+    """Write every dump format (JSON-LD compacted with the project's context) and the context
+    document itself; return their file entries for the manifest."""
     files = []
     union = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in memory}, key=str)
     for name in DUMPS:
@@ -197,18 +200,25 @@ def write_dumps(staging: Path, memory: ox.Store) -> list[dict]:
         with path.open("wb") as out:
             if fmt.kind == "dataset":
                 memory.dump(out, fmt.rdf_format, prefixes=PREFIXES if name == "trig" else None)
+            elif name == "jsonld":
+                out.write(jsonld.serialize(union, base))
             else:
                 ox.serialize(union, out, fmt.rdf_format, prefixes=PREFIXES if name == "turtle" else None)
-        files.append(
-            {
-                "name": path.name,
-                "format": fmt.name,
-                "media_type": fmt.media_type,
-                "bytes": path.stat().st_size,
-                "sha256": sha256(path),
-            }
-        )
-    return files
+        files.append(file_entry(path, fmt.name, fmt.media_type))
+    context = staging / jsonld.CONTEXT_NAME
+    context.write_bytes(jsonld.context_document(base))
+    return [*files, file_entry(context, "jsonld-context", "application/ld+json")]
+
+
+def file_entry(path: Path, fmt: str, media_type: str) -> dict:
+    """A file's entry in the manifest (what `verify` checks)."""
+    return {
+        "name": path.name,
+        "format": fmt,
+        "media_type": media_type,
+        "bytes": path.stat().st_size,
+        "sha256": sha256(path),
+    }
 
 
 def copy_shapes(staging: Path, shapes: list[Path]) -> list[dict]:
@@ -216,15 +226,7 @@ def copy_shapes(staging: Path, shapes: list[Path]) -> list[dict]:
     for src in shapes:
         dst = staging / f"shapes-{src.name}"
         shutil.copyfile(src, dst)
-        files.append(
-            {
-                "name": dst.name,
-                "format": "turtle",
-                "media_type": "text/turtle",
-                "bytes": dst.stat().st_size,
-                "sha256": sha256(dst),
-            }
-        )
+        files.append(file_entry(dst, "turtle", "text/turtle"))
     return files
 
 
@@ -256,13 +258,15 @@ def discard(staging: Path) -> None:
 
 
 def prune(settings: Settings) -> None:
-    """Keep the newest `keep_releases` releases (never the current one, never a versioned one:
-    `kg release` stamps a version on releases meant to be kept and compared); drop stale staging dirs."""
+    """Keep the newest `keep_releases` unversioned releases (and always the current one); never
+    remove a versioned one (`kg release` stamps a version on releases meant to be kept and compared);
+    drop stale staging dirs."""
     clean_stale(settings)
     current = current_path(settings)
     releases = sorted(p for p in settings.releases_dir.iterdir() if not p.name.startswith("."))
-    for old in releases[: -settings.keep_releases]:
-        if old.resolve() != current and not _manifest(old).get("version"):
+    unversioned = [p for p in releases if not _manifest(p).get("version")]
+    for old in unversioned[: -settings.keep_releases]:
+        if old.resolve() != current:
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -315,7 +319,7 @@ def verify(rel: Release) -> list[str]:
     stored = _manifest(rel.path)
     if stored != rel.manifest:
         problems.append(f"{rel.path}/manifest.json: missing, unreadable or changed")
-    for entry in rel.manifest.get("files", []):
+    for entry in [*rel.manifest.get("files", []), *([rel.manifest["index"]] if "index" in rel.manifest else [])]:
         path = rel.path / entry["name"]
         if not path.is_file():
             problems.append(f"{path}: missing")

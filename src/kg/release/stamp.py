@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
+from kg import explorer
 from kg.config import Settings
 from kg.errors import NoRelease, VersionError
 from kg.namespaces import DEFAULT_BASE, GRAPH, node, rebase
@@ -131,7 +132,9 @@ def stamp(settings: Settings, version: str | None = None, now: datetime | None =
     staging = directory.staging_dir(settings, release_id)
     try:
         directory.write_store(staging, memory)
-        files = directory.write_dumps(staging, memory)
+        files = directory.write_dumps(staging, memory, base)
+        if (current.path / explorer.FILE).is_file():  # the same mitigations: the search index carries over
+            shutil.copyfile(current.path / explorer.FILE, staging / explorer.FILE)
         for shapes in sorted(current.path.glob("shapes-*.ttl")):
             shutil.copyfile(shapes, staging / shapes.name)
             files.append(

@@ -5,5 +5,6 @@ gate        size, nesting, UNION, path and SERVICE limits before any engine pars
 execute     running a query on a pyoxigraph store and writing its answer
 engine      what the service asks of an engine: `Job` in, `Answer` out, rows and bytes capped
 workers     the embedded engine: killable worker processes forked from a template
+querying    every query a service answers: budget per client, gate, cache, lanes, engine
 named       the named queries of queries/*.rq with typed parameters
 """

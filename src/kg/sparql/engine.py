@@ -85,7 +85,17 @@ def too_big(size: int, job: Job) -> ResultTooLarge:
 
 
 def count_rows(body: bytes, fmt: Format) -> tuple[str, int]:
-    """The kind of an answer written in `fmt` and its number of rows (solutions, triples; 1 for a boolean)."""
+    """The kind of an answer written in `fmt` and its number of rows (solutions, triples; 1 for a boolean).
+    A value too large for the parser (pyoxigraph's hold at most 16 MiB in one token) is ResultTooLarge."""
+    try:
+        return _count_rows(body, fmt)
+    except MemoryError as exc:
+        raise ResultTooLarge(
+            f"a value in the result is too large to send ({exc}); select shorter values (SUBSTR) or fewer"
+        ) from None
+
+
+def _count_rows(body: bytes, fmt: Format) -> tuple[str, int]:
     if fmt.kind == "results":
         if fmt.name == "csv":
             import csv

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.formats import lookup
-from kg.namespaces import PREFIXES
+from kg.namespaces import NS, PREFIXES
 from kg.sparql.syntax import declares_dataset, escape_dotted_names, explain
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples  # what pyoxigraph's query returns
@@ -35,9 +35,10 @@ def constructed(result: QueryResult) -> ox.QueryTriples:
     return result
 
 
-def run(store: ox.Store, query: str, substitutions: dict | None = None):
-    """Execute `query`: default graph = union of all graphs (or the query's own FROM); prefixes predeclared."""
-    return run_dataset(store, query, substitutions=substitutions)
+def run(store: ox.Store, query: str, substitutions: dict | None = None, functions: dict | None = None):
+    """Execute `query`: default graph = union of all graphs (or the query's own FROM); prefixes predeclared;
+    `functions`: extension functions (`kg.sparql.fulltext.functions`, e.g. kgf:textScore)."""
+    return run_dataset(store, query, substitutions=substitutions, functions=functions)
 
 
 def readable(term) -> str:
@@ -94,6 +95,7 @@ def run_dataset(
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
     substitutions: dict | None = None,
+    functions: dict | None = None,
 ):
     """Like `run`, with a protocol dataset (graph IRIs inside the store, never fetched).
 
@@ -107,7 +109,10 @@ def run_dataset(
     else:
         dataset["use_default_graph_as_union"] = not declares_dataset(query)
     try:
-        return store.query(escape_dotted_names(query), prefixes=PREFIXES, substitutions=substitutions, **dataset)
+        if functions:
+            dataset["custom_functions"] = functions
+        prefixes = {**PREFIXES, "kgf": NS.kgf}
+        return store.query(escape_dotted_names(query), prefixes=prefixes, substitutions=substitutions, **dataset)
     except SyntaxError as exc:
         raise QueryError(f"malformed query: {explain(query, str(exc))}") from exc
     except (OSError, RuntimeError, ValueError) as exc:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from kg.errors import Federated, Refused
+from kg.sparql import syntax
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Limits:
 
 
 DEFAULT = Limits()
+
+
+def limits_for(settings) -> Limits:
+    """The limits of a configuration (`kg.config.Settings`): what the endpoint and `kg query` both apply."""
+    return Limits(max_chars=settings.max_query_bytes)
 
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -100,9 +106,28 @@ def position(text: str, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
+_AT = re.compile(r"at line (\d+), column (\d+)")
+
+
 def check(query: str, limits: Limits = DEFAULT) -> None:
-    """Refuse the query text (Refused, Federated: 400) when it passes a limit or asks for SERVICE.
-    Updates are told apart by the endpoint (403); syntax errors are left to the engine's parser."""
+    """Refuse the query text (Refused, Federated: 400) when it passes a limit or asks for SERVICE,
+    the line it happens on quoted with a caret under the column (as the parser's errors are)."""
+    try:
+        measure(query, limits)
+    except (Refused, Federated) as exc:
+        m = _AT.search(str(exc))
+        if m is None:
+            raise
+        try:
+            text = unescape(query)
+        except Refused:  # the escape itself is what is wrong: positions are in the text as sent
+            text = query
+        raise type(exc)(f"{exc}\n{syntax.caret(text, int(m[1]), int(m[2]))}") from None
+
+
+def measure(query: str, limits: Limits = DEFAULT) -> None:
+    """The gate's checks, in order. Updates are told apart by the endpoint (403); syntax errors are
+    left to the engine's parser."""
     if len(query) > limits.max_chars:
         raise Refused(f"the query is {len(query):,} characters long; at most {limits.max_chars:,} are accepted")
     text = unescape(query)

@@ -243,9 +243,9 @@ def get(catalogue: Mapping[str, NamedQuery], name: str) -> NamedQuery:
         raise UnknownQuery(f"no named query {name!r}; known: {', '.join(catalogue)}") from None
 
 
-def execute(query: NamedQuery, store: ox.Store, values: Mapping[str, str]):
+def execute(query: NamedQuery, store: ox.Store, values: Mapping[str, str], functions: dict | None = None):
     """Run a named query over the union of all graphs with its parameters bound."""
-    return run_dataset(store, query.text, substitutions=query.substitutions(values))
+    return run_dataset(store, query.text, substitutions=query.substitutions(values), functions=functions)
 
 
 def parse_assignments(pairs: list[str] | None) -> dict[str, str]:

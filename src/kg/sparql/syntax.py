@@ -78,8 +78,14 @@ def explain(query: str, message: str) -> str:
     lines = query.splitlines()
     if m is None or not 0 < int(m[1]) <= len(lines):
         return message
-    line, column = lines[int(m[1]) - 1], int(m[2])
-    return f"{message}\n  line {m[1]}: {line}\n  {' ' * (len(m[1]) + 7)}{' ' * max(column - 1, 0)}^"
+    return f"{message}\n{caret(query, int(m[1]), int(m[2]))}"
+
+
+def caret(query: str, line: int, column: int) -> str:
+    """The line `line` of the query quoted, with a caret under column `column` (both 1-based): how
+    every error with a position shows it, at the endpoint and in `kg query`."""
+    text = query.splitlines()[line - 1] if 0 < line <= len(query.splitlines()) else ""
+    return f"  line {line}: {text}\n  {' ' * (len(str(line)) + 7)}{' ' * max(column - 1, 0)}^"
 
 
 # --- Oxigraph 0.5 rejects prefixed names whose local part has two or more dots between digits

@@ -41,6 +41,7 @@ from kg import errors
 from kg.errors import Busy, KGError, OutOfMemory, QueryError, QueryTimeout, WorkerCrashed
 from kg.sparql.engine import Answer, Job, count_rows, parse_term, too_big, too_many
 from kg.sparql.execute import run_dataset
+from kg.sparql.fulltext import functions
 
 log = logging.getLogger("kg.sparql.workers")
 INLINE = 256 * 1024  # answers up to this size are read on the event loop, larger ones off it
@@ -48,6 +49,7 @@ POLL = 0.05  # seconds between the supervisor's looks at a busy worker
 NICE_AFTER = 1.0  # a query running longer than this yields the CPU to others
 STACK = 256 * 1024 * 1024  # query thread stack (virtual; only touched pages cost memory)
 PAGE = os.sysconf("SC_PAGE_SIZE")
+FUNCTIONS: dict = {}  # the extension functions of the release a worker holds (set in the template)
 
 
 # --- In the worker process ---
@@ -118,7 +120,9 @@ def execute(store: ox.Store, job: Job) -> Answer:
     """Run one job against the store and write its answer, within the job's row and byte caps."""
     started = time.perf_counter()
     substitutions = {ox.Variable(k): parse_term(v) for k, v in job.substitutions} or None
-    result = run_dataset(store, job.query, list(job.default_graphs), list(job.named_graphs), substitutions)
+    result = run_dataset(
+        store, job.query, list(job.default_graphs), list(job.named_graphs), substitutions, FUNCTIONS or None
+    )
     try:
         if isinstance(result, ox.QueryTriples):
             fmt = job.graph_result_format
@@ -158,6 +162,8 @@ def _run_on_big_stack(store: ox.Store, job: Job):
             outcome.append(("ok", execute(store, job)))
         except KGError as exc:
             outcome.append(("error", (type(exc).__name__, str(exc))))
+        except MemoryError:  # a resource limit, not the query's fault: 503 as when the worker is stopped
+            outcome.append(("error", ("OutOfMemory", "the query ran out of memory and was stopped; narrow it")))
         except Exception as exc:  # anything else: generic for the client, logged here
             log.exception("query failed in worker")
             outcome.append(("error", ("QueryError", f"query failed: {type(exc).__name__}")))
@@ -210,6 +216,7 @@ def template_main(control: socket.socket, dump: str) -> None:
     die_with_parent()
     store = ox.Store()
     store.load(path=dump, format=ox.RdfFormat.N_QUADS)
+    FUNCTIONS.update(functions(Path(dump).parent))  # kgf:textScore over the release's search index
     control.sendall(struct.pack("!q", len(store)))
     while True:
         try:

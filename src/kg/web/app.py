@@ -6,46 +6,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute
 from starlette.staticfiles import StaticFiles
 
 from kg.config import Settings, from_env
 from kg.release import directory
-from kg.sparql import execute, named, workers
+from kg.remote.backend import backend_for
+from kg.sparql import execute, named
+from kg.sparql.querying import Querying
 from kg.version import __version__
 from kg.web import errors, openapi
-from kg.web.middleware import FollowReleases, RequestLimits
-from kg.web.querying import Querying
-from kg.web.routes import diff, dumps, home, mappings, resources, sparql, taxonomy, void
+from kg.web.middleware import FollowReleases, RequestLimits, SecurityHeaders
+from kg.web.routes import diff, dumps, explorer, home, mappings, resources, sparql, taxonomy, void
 from kg.web.routes import queries as named_queries
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("kg.web")
-
-
-def backend_for(settings: Settings, current: directory.Release):
-    """The store the pages read and the engine queries run on, for a release: a remote SPARQL server
-    when one is configured (docs/deployment.md), else the release's own store and worker processes."""
-    if settings.sparql_endpoint:
-        from kg.remote.engine import RemoteEngine
-        from kg.remote.store import RemoteStore
-
-        base = current.manifest.get("base_iri", settings.base_iri)
-        store = RemoteStore(
-            settings.sparql_endpoint, settings.query_timeout, base=base, max_bytes=settings.max_result_bytes
-        )
-        return store, RemoteEngine(settings.sparql_endpoint, settings.query_timeout, base=base, store=store)
-    return current.open_store(), workers.Pool(
-        current.dump_path("nquads"),
-        workers.default_size(settings.query_workers),
-        settings.query_queue,
-        settings.worker_memory_mb,
-    )
 
 
 async def open_release(app: FastAPI, settings: Settings) -> None:
@@ -87,6 +71,18 @@ async def follow_release(app: FastAPI, settings: Settings) -> None:
             await open_release(app, settings)
 
 
+@dataclass(frozen=True)
+class Extension:
+    """Routes another interface adds to the service (the MCP server's /mcp), composed by the commands
+    layer (`kg.cli`), and the context they run in while the service runs (entered in its lifespan)."""
+
+    routes: Sequence[BaseRoute]
+    running: Callable[[], AbstractAsyncContextManager[Any]]
+
+
+Extend = Callable[[FastAPI], Extension]
+
+
 class Service(FastAPI):
     """The FastAPI application, its OpenAPI description completed with the project's shared schemas."""
 
@@ -94,8 +90,9 @@ class Service(FastAPI):
         return self.openapi_schema or openapi.complete(super().openapi())
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, extensions: Sequence[Extend] = ()) -> FastAPI:
     settings = settings or from_env()
+    added: list[Extension] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -103,7 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.switching = asyncio.Lock()
         await open_release(app, settings)
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                for extension in added:
+                    await stack.enter_async_context(extension.running())
+                yield
         finally:
             engine = app.state.querying.engine
             if engine is not None:
@@ -118,6 +118,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/-/openapi.json",
     )  # no docs pages: they would load their assets from a CDN
     app.state.settings = settings
+    for error_type in (*errors.ERROR_TYPES, Exception):
+        app.add_exception_handler(error_type, errors.handle)
+
+    app.add_middleware(FollowReleases, follow=lambda app: follow_release(app, settings))
+    app.add_middleware(RequestLimits, max_body=settings.max_query_bytes, max_url=settings.max_url_bytes)
+    app.add_middleware(SecurityHeaders)
+    # outermost (added last), so that every answer of the app has CORS, the limits' 413 and 414 too
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -126,14 +133,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expose_headers=["Link", "Vary", "Retry-After", "X-Cache", "Server-Timing"],
         max_age=86400,
     )
-    for error_type in (*errors.ERROR_TYPES, Exception):
-        app.add_exception_handler(error_type, errors.handle)
-
-    app.add_middleware(FollowReleases, follow=lambda app: follow_release(app, settings))
-    app.add_middleware(RequestLimits, max_body=settings.max_query_bytes, max_url=settings.max_url_bytes)
     app.mount("/-/static", StaticFiles(directory=STATIC), name="static")
-    for module in (home, sparql, named_queries, mappings):
+    for module in (home, sparql, named_queries, mappings, explorer):
         app.include_router(module.router)
+    for extend in extensions:  # before resources, whose /{path} catches the rest
+        added.append(extend(app))
+        app.router.routes.extend(added[-1].routes)
     for module in (diff, dumps, void, taxonomy, resources):  # resources last: its /{path} catches the rest
         app.include_router(module.router)
     return app

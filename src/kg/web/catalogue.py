@@ -12,8 +12,8 @@ from starlette.responses import Response
 
 from kg.sparql import named
 from kg.sparql.engine import Job, ntriples
+from kg.web import querying, tables
 from kg.web import representations as reps
-from kg.web import tables
 from kg.web.state import base_iri, root
 from kg.web.templating import page
 
@@ -28,9 +28,9 @@ def job_of(request: Request, query: named.NamedQuery, values: dict[str, str], re
     bound = tuple(sorted((v.value, ntriples(t)) for v, t in query.substitutions(values).items()))
     graph = query.form in ("CONSTRUCT", "DESCRIBE")
     machine = rep is not None and rep is not reps.HTML
-    return request.app.state.querying.job(
-        query.text,
+    return querying.job(
         request,
+        query.text,
         substitutions=bound,
         format=rep.name if machine and rep is not None and not graph else "json",
         graph_format=rep.name if machine and rep is not None and graph else "ntriples",
@@ -44,9 +44,9 @@ async def answer(request: Request, name: str) -> Response:
     offers = reps.for_form(query.form)
     rep = reps.choose((*offers, reps.HTML), request.headers.get("accept"), request.query_params.getlist("format"))
     started = time.perf_counter()
-    result = await request.app.state.querying.run(request, job_of(request, query, values, rep))
+    result = await querying.run(request, job_of(request, query, values, rep))
     if rep is not reps.HTML:
-        return reps.answer_response(request, result)
+        return reps.answer_response(request, result, rep, query.name)
     links = reps.alternates(request.url, offers, query.name)
     context = {
         "title": query.title,

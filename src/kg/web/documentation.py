@@ -69,7 +69,7 @@ def _terms(store: ox.Store, d: Describer, ns: str, section_types, props) -> list
             if not isinstance(node, ox.NamedNode) or not node.value.startswith(ns):
                 continue
             entry: dict[str, Any] = {  # what the template reads of a term
-                "id": node.value[len(ns) :],
+                "id": node.value[len(ns) :] if ns else node.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1],
                 "iri": node.value,
                 "label": _text(store, node, NS.skos + "prefLabel", NS.rdfs + "label") or node.value[len(ns) :],
                 "definition": _text(store, node, NS.skos + "definition", NS.rdfs + "comment"),
@@ -166,12 +166,38 @@ def shapes_document(request: Request, d: Describer) -> Document:
     )
 
 
-def document(request: Request, d: Describer, kind: str) -> Document:
-    """The ontology (`kind="ontology"`) or shapes document of the release in service, built once."""
+def module_document(d: Describer, iri: str) -> Document:
+    """An ontology module of its own file (an extract of ontology/imports/, the alignment): its graph."""
+    triples = d.graph(d.base + "graph/" + iri[len(d.base) :])
+    store = _graph_store(triples)
+    node = ox.NamedNode(iri)
+    meta = [
+        (d.term(q.predicate), [d.term(q.object)])
+        for q in store.quads_for_pattern(node, None, None)
+        if q.predicate.value not in (NS.dcterms + "description",)
+    ]
+    return Document(
+        iri,
+        _text(store, node, NS.dcterms + "title", NS.rdfs + "label") or "Ontology module",
+        "ontology",
+        triples,
+        sorted(meta, key=lambda m: m[0].text),
+        _terms(store, d, "", SECTIONS, ONTOLOGY_PROPS),
+        [],
+        _text(store, node, NS.dcterms + "description", NS.rdfs + "comment"),
+    )
+
+
+def document(request: Request, d: Describer, kind: str, iri: str = "") -> Document:
+    """The ontology (`kind="ontology"`), a module of it (`"module"`, by IRI) or the shapes document of
+    the release in service, built once."""
     cache = getattr(request.app.state, "documents", None)
     if cache is None:
         cache = request.app.state.documents = {}
-    key = (request.app.state.release.id, kind)
+    key = (request.app.state.release.id, kind, iri if kind == "module" else "")
     if key not in cache:
-        cache[key] = ontology_document(d) if kind == "ontology" else shapes_document(request, d)
+        if kind == "module":
+            cache[key] = module_document(d, iri)
+        else:
+            cache[key] = ontology_document(d) if kind == "ontology" else shapes_document(request, d)
     return cache[key]

@@ -78,3 +78,17 @@ def choose(accept: str | None, offers: Sequence[tuple[str, Sequence[str]]]) -> s
         if q > 0:
             ranked.append(((q, specificity, order, -index), key))
     return max(ranked)[1] if ranked else None
+
+
+def parameter(header: str | None, media_type: str, name: str) -> str | None:
+    """The value of parameter `name` on the range for exactly `media_type` in an Accept header
+    (`profile` on `application/ld+json`), quotes removed; None when absent."""
+    for part in (header or "").split(","):
+        media, *params = part.split(";")
+        if media.strip().lower() != media_type:
+            continue
+        for p in params:
+            key, _, value = p.partition("=")
+            if key.strip().lower() == name:
+                return value.strip().strip('"')
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -13,6 +14,7 @@ from starlette.responses import Response
 
 from kg.errors import NotAcceptable
 from kg.formats import Format, lookup
+from kg.rdf import jsonld
 from kg.web import negotiate
 
 
@@ -105,10 +107,42 @@ def link_header(links: Sequence[Alternate], limit: int = 6000) -> str | None:
     return value if value and len(value) <= limit else None
 
 
-def answer_response(request, answer) -> Response:
+def disposition(request, rep: Representation | None, stem: str) -> dict[str, str]:
+    """`Content-Disposition` naming the file an answer is saved as (`results.csv`, `documents.ttl`):
+    `attachment` for the download links (which name a `format=`), else `inline`."""
+    if rep is None or rep.format is None:
+        return {}
+    kind = "attachment" if request.query_params.getlist("format") else "inline"
+    return {"Content-Disposition": f'{kind}; filename="{stem}.{rep.suffix}"'}
+
+
+def answer_response(request, answer, rep: Representation | None = None, stem: str = "results") -> Response:
     """An engine's `Answer` as the response: whole, with its media type, and whether the cache had it."""
-    headers = {"Vary": "Accept", "X-Result-Rows": str(answer.rows)}
+    headers = {"Vary": "Accept", "X-Result-Rows": str(answer.rows), **disposition(request, rep, stem)}
     cache = getattr(request.state, "cache", None)
     if cache:
         headers["X-Cache"] = cache
     return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+def jsonld_profile(rep: Representation, accept: str | None) -> str | None:
+    """For JSON-LD, the form the `profile` parameter of Accept asks for (default "compacted")."""
+    if rep.name != "jsonld":
+        return None
+    return jsonld.profile_of(negotiate.parameter(accept, rep.media_type, "profile"))
+
+
+def graph_body(
+    triples: list[ox.Triple], rep: Representation, base: str, accept: str | None, prefixes: dict[str, str] | None
+) -> tuple[bytes, str]:
+    """Triples written as `rep` (JSON-LD in the form Accept's `profile` asks for, with the project's
+    context), and the Content-Type to send."""
+    profile = jsonld_profile(rep, accept)
+    if profile is not None:
+        return jsonld.serialize(triples, base, profile), f'{rep.media_type}; profile="{jsonld.PROFILES[profile]}"'
+    return cast(bytes, ox.serialize(triples, format=rep.entry.rdf_format, prefixes=prefixes)), rep.media_type
+
+
+def context_link(base: str) -> str:
+    """`Link:` to the JSON-LD context (for clients that read JSON as JSON-LD)."""
+    return f'<{jsonld.context_iri(base)}>; rel="{jsonld.JSONLD}context"; type="application/ld+json"'

@@ -1,5 +1,7 @@
-"""`/-/dumps`: the current release's files (dumps and shapes) with size and sha256 from its manifest;
-`/-/dumps/{name}` streams one (ETag = its sha256)."""
+"""`/-/dumps`: the current release's files (dumps, the JSON-LD context and shapes) with size and
+sha256 from its manifest; `/-/dumps/{name}` streams one (ETag = its sha256), with a
+`Content-Disposition` naming the file. `/context.jsonld` is the JSON-LD context at its stable IRI
+(`<base>context.jsonld`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from kg.rdf import jsonld
 from kg.web import representations as reps
+from kg.web.state import base_iri
 from kg.web.templating import page, root
 
 router = APIRouter()
@@ -48,3 +52,14 @@ def download(request: Request, name: str) -> Response:
     )
     response.headers["etag"] = etag
     return response
+
+
+@router.api_route("/context.jsonld", methods=["GET", "HEAD"])
+def context(request: Request) -> Response:
+    """The JSON-LD context of the ontology and vocabularies (the same bytes as the release's
+    `context.jsonld`)."""
+    etag = f'"{request.app.state.release.id}-context"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"}
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(jsonld.context_document(base_iri(request)), media_type="application/ld+json", headers=headers)

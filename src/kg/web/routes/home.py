@@ -10,8 +10,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from kg.sparql import execute, named
+from kg.web import querying, tables
 from kg.web import representations as reps
-from kg.web import tables
 from kg.web.catalogue import job_of
 from kg.web.state import base_iri, describer, root
 from kg.web.templating import page
@@ -30,7 +30,7 @@ def counts(store) -> dict[str, int]:
 
 async def search(request: Request, text: str) -> tuple[tables.Table, list]:
     query = named.get(request.app.state.queries, SEARCH)
-    result = await request.app.state.querying.run(request, job_of(request, query, {"text": text}, None))
+    result = await querying.run(request, job_of(request, query, {"text": text}, None))
     table = tables.of_answer(result, base_iri(request), root(request))
     address = URL(f"{root(request)}/queries/{SEARCH}?{urlencode({'text': text})}")
     return table, reps.alternates(address, reps.RESULTS, SEARCH)
@@ -94,20 +94,20 @@ def overview(request: Request) -> dict:
     return cached[1]
 
 
-@router.get("/-/health")
+@router.api_route("/-/health", methods=["GET", "HEAD"])
 def health(request: Request) -> Response:
     state = request.app.state
-    querying = state.querying
-    engine = querying.engine
+    service = state.querying
+    engine = service.engine
     body = {
         "status": "ok",
         "release": state.release.id,
         "triples": state.release.manifest.get("quads"),
         "cache": {
-            "entries": len(querying.cache.entries),
-            "bytes": querying.cache.size,
-            "hits": querying.cache.hits,
-            "misses": querying.cache.misses,
+            "entries": len(service.cache.entries),
+            "bytes": service.cache.size,
+            "hits": service.cache.hits,
+            "misses": service.cache.misses,
         },
     }
     status = 200

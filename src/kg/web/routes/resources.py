@@ -11,7 +11,6 @@ resources under that path. Registered last: every other route wins.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 import pyoxigraph as ox
 from fastapi import APIRouter
@@ -22,17 +21,22 @@ from starlette.responses import Response
 from kg.describe import Describer, Resource
 from kg.errors import NotAcceptable
 from kg.namespaces import PREFIXES
+from kg.sparql.querying import ResultCache
 from kg.web import documentation, errors
 from kg.web import representations as reps
 from kg.web.errors import confined
-from kg.web.querying import ResultCache
 from kg.web.state import describer, root
 from kg.web.templating import page
 
 router = APIRouter()
 OFFERS = (reps.HTML, *reps.GRAPH)
-BY_SUFFIX = {rep.suffix: rep for rep in OFFERS}
+RDFXML = next(rep for rep in reps.GRAPH if rep.name == "rdfxml")
+# The ontology, its modules and the vocabularies: RDF/XML when Accept is absent or */* (what OWL tools
+# and urllib send; the W3C recipes' default), HTML when a browser asks for it.
+RDF_FIRST = (RDFXML, reps.HTML, *(rep for rep in reps.GRAPH if rep is not RDFXML))
+BY_SUFFIX = {**{rep.suffix: rep for rep in OFFERS}, "owl": RDFXML}
 NO_PREFIXES = frozenset({"ntriples"})
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 # Listing pages: path segment -> (class, local name relative to the ontology namespace or absolute), title
 LISTINGS = {
     "mitigation": ("#Mitigation", "Mitigations"),
@@ -64,8 +68,8 @@ class Target:
     rep: reps.Representation | None  # chosen by a suffix
 
 
-def etag(request: Request, rep: reps.Representation) -> str:
-    return f'"{request.app.state.release.id}-{rep.suffix}"'
+def etag(request: Request, rep: reps.Representation, variant: str | None = None) -> str:
+    return f'"{request.app.state.release.id}-{rep.suffix}{"-" + variant if variant else ""}"'
 
 
 def links(
@@ -107,6 +111,28 @@ def ontology_iris(d: Describer) -> set[str]:
     return iris
 
 
+def is_module(d: Describer, path: str) -> bool:
+    """An ontology module of its own file: `ontology/imports/airo-extract` names the graph
+    `graph/ontology/imports/airo-extract` and an owl:Ontology in it."""
+    if not path.startswith("ontology/"):
+        return False
+    graph = ox.NamedNode(d.base + "graph/" + path)
+    kind = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
+    return any(d.store.quads_for_pattern(ox.NamedNode(d.base + path), RDF_TYPE, kind, graph))
+
+
+def offers_for(d: Describer, target: Target) -> tuple[reps.Representation, ...]:
+    """What a target can be answered with, the default (for an absent or `*/*` Accept) first."""
+    if target.kind == "listing":
+        return (reps.HTML,)
+    if target.kind in ("ontology", "module"):
+        return RDF_FIRST
+    scheme = ox.NamedNode("http://www.w3.org/2004/02/skos/core#ConceptScheme")
+    if target.kind == "resource" and any(d.store.quads_for_pattern(ox.NamedNode(target.iri), RDF_TYPE, scheme)):
+        return RDF_FIRST
+    return OFFERS
+
+
 def resolve(request: Request, path: str) -> Target | None:
     d = describer(request)
     candidates: list[tuple[str, reps.Representation | None]] = [(path, None)]
@@ -119,6 +145,8 @@ def resolve(request: Request, path: str) -> Target | None:
             return Target(candidate, iri, "listing", rep)
         if iri in ontology_iris(d):
             return Target(candidate, iri, "ontology", rep)
+        if is_module(d, candidate):
+            return Target(candidate, iri, "module", rep)
         if candidate == "shapes":
             return Target(candidate, iri, "shapes", rep)
         if candidate and d.exists(iri):
@@ -144,9 +172,9 @@ def not_found(request: Request, path: str) -> Response:
     return page(request, "not_found.html", context, status=404, headers={"Vary": "Accept"})
 
 
-def serialize(triples: list[ox.Triple], rep: reps.Representation, base: str) -> bytes:
+def serialize(triples: list[ox.Triple], rep: reps.Representation, base: str, accept: str | None) -> tuple[bytes, str]:
     prefixes = None if rep.name in NO_PREFIXES else rebased_prefixes(base)
-    return cast(bytes, ox.serialize(triples, format=rep.entry.rdf_format, prefixes=prefixes))  # no output: bytes
+    return reps.graph_body(triples, rep, base, accept, prefixes)
 
 
 def rebased_prefixes(base: str) -> dict[str, str]:
@@ -156,9 +184,14 @@ def rebased_prefixes(base: str) -> dict[str, str]:
 
 def rdf_response(request: Request, triples: list[ox.Triple], target: Target, rep: reps.Representation) -> Response:
     headers = headers_for(request, target, rep)
-    return not_modified(request, headers) or Response(
-        serialize(triples, rep, describer(request).base), media_type=rep.media_type, headers=headers
-    )
+    base = describer(request).base
+    if rep.name == "jsonld":
+        headers["Link"] = ", ".join(filter(None, [headers.get("Link"), reps.context_link(base)]))
+        headers["ETag"] = etag(request, rep, reps.jsonld_profile(rep, request.headers.get("accept")))
+    if (cached := not_modified(request, headers)) is not None:
+        return cached
+    body, media_type = serialize(triples, rep, base, request.headers.get("accept"))
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def html_response(request: Request, template: str, context: dict, target: Target) -> Response:
@@ -174,7 +207,8 @@ def choose(request: Request, target: Target, offers=OFFERS) -> reps.Representati
         if target.rep not in offers:
             raise NotAcceptable(f"{target.path} has no .{target.rep.suffix} representation")
         return target.rep
-    return reps.choose(offers, request.headers.get("accept"))
+    # ?format= as the suffix would say it (a name, suffix or media type), else Accept; 406 when unknown
+    return reps.choose(offers, request.headers.get("accept"), request.query_params.getlist("format"))
 
 
 def resource_page(request: Request, target: Target, resource: Resource) -> Response:
@@ -231,8 +265,9 @@ def dereference(request: Request, path: str) -> Response:
     target = resolve(request, path)
     if target is None:
         return not_found(request, path)
-    offers = (reps.HTML,) if target.kind == "listing" else OFFERS
-    key = (target.path, target.kind, choose(request, target, offers).name)
+    offers = offers_for(describer(request), target)
+    rep = choose(request, target, offers)
+    key = (target.path, target.kind, rep.name, reps.jsonld_profile(rep, request.headers.get("accept")))
     cache = rendered_pages(request)
     hit = cache.get(key)
     if hit is not None:
@@ -249,14 +284,14 @@ def dereference(request: Request, path: str) -> Response:
 def render(request: Request, target: Target) -> Response:
     if target.kind == "listing":
         return listing(request, target)
-    if target.kind in ("ontology", "shapes"):
-        rep = choose(request, target)
-        document = documentation.document(request, describer(request), target.kind)
+    if target.kind in ("ontology", "shapes", "module"):
+        rep = choose(request, target, offers_for(describer(request), target))
+        document = documentation.document(request, describer(request), target.kind, target.iri)
         if rep is reps.HTML:
             return html_response(request, "ontology.html", document.context(), target)
         return rdf_response(request, document.triples, target, rep)
-    rep = choose(request, target)
     d = describer(request)
+    rep = choose(request, target, offers_for(d, target))
     resource = d.describe(target.iri, extras=rep is reps.HTML)
     if resource is None:  # not mentioned after all (resolve() found it mentioned: a guard)
         return not_found(request, target.path)

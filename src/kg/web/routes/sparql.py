@@ -1,6 +1,6 @@
 """/sparql: the SPARQL 1.1 Protocol (query operation, read-only), the service description and the
 query page. An `APIRouter` another FastAPI app can include: queries go through
-`app.state.querying` (kg.web.querying: gate, budget, cache, killable workers); its pages read
+`app.state.querying` (kg.sparql.querying, through kg.web.querying: gate, budget, cache, killable workers); its pages read
 `app.state.queries` (named queries) and `app.state.graph_sizes`."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from kg.errors import MethodNotAllowed, QueryError, UnsupportedMediaType, UpdateForbidden
-from kg.sparql import gate, syntax
+from kg.sparql import syntax
 from kg.sparql.engine import Answer
-from kg.web import openapi, service_description, tables
+from kg.web import openapi, querying, service_description, tables
 from kg.web import representations as reps
 from kg.web.editor import editor_context
 from kg.web.state import base_iri, root
@@ -91,15 +91,9 @@ def graph_names(values: list[str], parameter: str) -> list[str]:
 
 
 def checked(request: Request, text: str) -> str:
-    """The query text after the gate (kg.sparql.gate): refused when empty or too large, nested or long (400),
-    federated (400) or an update (403). Returns the text as SPARQL reads it (`\\u` escapes applied)."""
-    if not text.strip():
-        raise QueryError("the query is empty")
-    plain = gate.unescape(text)
-    if syntax.is_update(plain):
-        raise UpdateForbidden()
-    request.app.state.querying.check(request, text)
-    return plain
+    """The query text after the gate (`Querying.admit`): refused when empty or too large, nested or long
+    (400), federated (400) or an update (403). Returns the text as SPARQL reads it (`\\u` escapes applied)."""
+    return querying.admit(request, text)
 
 
 async def answer(request: Request, params: ImmutableMultiDict, post: bool) -> Response:
@@ -118,10 +112,9 @@ async def answer(request: Request, params: ImmutableMultiDict, post: bool) -> Re
     offers = reps.for_form(form or "SELECT")
     rep = reps.choose((*offers, reps.HTML), request.headers.get("accept"), params.getlist("format"))
     graph = offers is reps.GRAPH
-    querying = request.app.state.querying
     job = querying.job(
-        text,
         request,
+        text,
         format="json" if graph or rep is reps.HTML else rep.name,
         graph_format="ntriples" if not graph or rep is reps.HTML else rep.name,
         default_graphs=tuple(graph_names(params.getlist("default-graph-uri"), "default-graph-uri")),
@@ -131,7 +124,7 @@ async def answer(request: Request, params: ImmutableMultiDict, post: bool) -> Re
     result = await querying.run(request, job)
     if rep is reps.HTML:
         return results_page(request, params, result, started)
-    return reps.answer_response(request, result)
+    return reps.answer_response(request, result, rep)
 
 
 def page_or_description(request: Request, params: ImmutableMultiDict) -> Response:
