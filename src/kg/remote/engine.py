@@ -137,7 +137,8 @@ class RemoteEngine:
             )
         want = job.result_format if got.kind == "results" else job.graph_result_format
         try:
-            body = await asyncio.to_thread(convert_answer, body, got, want, self.skolem)
+            bound = terms if self.dialect == "virtuoso" else None
+            body = await asyncio.to_thread(convert_answer, body, got, want, self.skolem, bound)
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
             raise RemoteError(
                 f"the SPARQL server at {safe_url(self.endpoint)} sent an unreadable {got.media_type} answer: {exc}"

@@ -448,22 +448,25 @@ def json_term(term) -> dict:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def deskolemized_solutions(solutions, skolem: Skolem):
-    """QuerySolutions (or a QueryBoolean, unchanged) with skolem IRIs turned back into blank nodes."""
+def deskolemized_solutions(solutions, skolem: Skolem, bound: Mapping[str, object] | None = None):
+    """QuerySolutions (or a QueryBoolean, unchanged) with skolem IRIs turned back into blank nodes and
+    the variables the replica bound with VALUES (`bound`: name -> term) given exactly their terms:
+    Virtuoso keeps no booleans and answers `true` bound by VALUES as the integer 1."""
     if isinstance(solutions, ox.QueryBoolean):
         return solutions
     names = [v.value for v in solutions.variables]
-    rows = [{n: json_term(skolem.back(row[n])) for n in names if row[n] is not None} for row in solutions]
+    bound = bound or {}
+    rows = [{n: json_term(skolem.back(bound.get(n, row[n]))) for n in names if row[n] is not None} for row in solutions]
     doc = {"head": {"vars": names}, "results": {"bindings": rows}}
     return ox.parse_query_results(json.dumps(doc).encode("utf-8"), format=ox.QueryResultsFormat.JSON)
 
 
-def convert_answer(body: bytes, got: Format, want: Format, skolem: Skolem) -> bytes:
+def convert_answer(body: bytes, got: Format, want: Format, skolem: Skolem, bound: Mapping | None = None) -> bytes:
     """An answer the server wrote in `got`, written in `want` by pyoxigraph (as the embedded engine
-    writes it), skolem IRIs turned back into their blank nodes."""
+    writes it), skolem IRIs turned back into their blank nodes, `bound` variables given their terms."""
     if got.kind == "results":
         parsed = ox.parse_query_results(from_dialect(body), format=got.results_format)
-        if skolem.marker in body:
-            parsed = deskolemized_solutions(parsed, skolem)
+        if skolem.marker in body or bound:
+            parsed = deskolemized_solutions(parsed, skolem, bound)
         return cast(bytes, parsed.serialize(format=want.results_format))  # bytes: no output given
     return cast(bytes, ox.serialize([skolem.back(t) for t in triples_of(body, got)], format=want.rdf_format))

@@ -351,6 +351,9 @@ class RemoteStore:
         try:
             if fmt.kind == "results":
                 body = from_dialect(body)
+                if terms and self.dialect == "virtuoso":  # VALUES-bound variables: their exact terms
+                    parsed = ox.parse_query_results(body, format=fmt.results_format)
+                    return deskolemized_solutions(parsed, self.skolem, terms)
                 if fmt.name == "json":
                     body = self.skolem.json_results(body)
                     return ox.parse_query_results(body, format=fmt.results_format)
