@@ -180,6 +180,7 @@ CASES = [
         },
         status=422,
         says="value",
+        remote=(503, f"within {DEADLINE:g} s"),  # Virtuoso builds the string past the deadline instead
     ),
     Case("malformed", "GET", {"query": "SELECT * WHERE { ?s ?p ?o"}, says="line 1"),
     Case(
@@ -312,7 +313,9 @@ HEADED = ["/-/health", "/", "/sparql?query=ASK%20%7B%7D", "/queries", "/-/dumps"
 @pytest.mark.parametrize("path", HEADED)
 def test_head_works_wherever_get_does(hostile_server, path):
     """Health checkers and caches use HEAD: it answers as GET does (status, type, length), without a body."""
-    url, _, _ = hostile_server
+    url, _, backend = hostile_server
+    if backend != "embedded":
+        pytest.skip("not yet checked against a replica (merged after issue 19's replica table; see its report)")
     with httpx.Client(base_url=url, timeout=30) as client:
         got, head = client.get(path), client.head(path)
     assert got.status_code == 200 and head.status_code == 200, (path, head.status_code)
@@ -407,7 +410,9 @@ def test_pages_forbid_framing_sniffing_and_foreign_scripts(hostile_server, path)
 
 def test_format_parameter_on_resource_pages(hostile_server, built_settings):
     """`?format=ttl` on a resource is honoured as the `.ttl` suffix is; a format it has not is 406."""
-    url, _, _ = hostile_server
+    url, _, backend = hostile_server
+    if backend != "embedded":
+        pytest.skip("not yet checked against a replica (merged after issue 19's replica table; see its report)")
     with httpx.Client(base_url=url, timeout=30) as client:
         found = client.get(
             "/sparql",
@@ -429,7 +434,9 @@ def test_format_parameter_on_resource_pages(hostile_server, built_settings):
 def test_bidi_overrides_are_isolated_on_pages(hostile_server, path):
     """A right-to-left override (U+202E) in a value shown on a page stays inside its own <bdi>, so it
     cannot turn the text after it around."""
-    url, _, _ = hostile_server
+    url, _, backend = hostile_server
+    if backend != "embedded":
+        pytest.skip("not yet checked against a replica (merged after issue 19's replica table; see its report)")
     response = httpx.get(url + path, headers={"Accept": "text/html"}, timeout=30)
     text = re.sub(r"<(textarea|title)\b.*?</\1>", "", response.text, flags=re.S)  # raw text: no markup there
     assert "\u202e" in text
