@@ -12,7 +12,7 @@ import math
 from bench import load, search
 from bench.build import STEPS, growth
 
-PEER_LABEL = {"ours": "ours", "oxigraph": "oxigraph", "rdflib": "rdflib-ep"}
+PEER_LABEL = {"ours": "ours", "replica": "replica-virtuoso", "oxigraph": "oxigraph", "rdflib": "rdflib-ep"}
 
 
 def geomean(values: list[float | None]) -> float | None:

@@ -289,6 +289,10 @@ class Suite:
                 out[e] = {"status": f"skipped (size > BENCH_RDFLIB_MAX {self.o.rdflib_max:,})"}
                 log(f"{name}: {e} {out[e]['status']}")
                 continue
+            if e == "replica" and servers.replica_missing():
+                out[e] = {"status": f"skipped ({servers.replica_missing()})"}
+                log(f"{name}: {e} {out[e]['status']}")
+                continue
             log(f"{name}: {e}: starting")
             out[e] = self.endpoint(e, root, release, order, mix)
             if e == "ours":

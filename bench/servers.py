@@ -1,6 +1,9 @@
-"""The three SPARQL endpoints under test, each started on a free 127.0.0.1 port and always stopped.
+"""The SPARQL endpoints under test, each started on a free 127.0.0.1 port and always stopped.
 
     ours      `kg serve` of the project venv over the benchmark's release (KG_ROOT, KG_BUILD_DIR, KG_PORT)
+    replica   `kg serve` as a replica (KG_SPARQL_ENDPOINT) of a Virtuoso 7 (`virtuoso-t`, Debian's
+              `virtuoso-opensource-7`) over a fresh database, the release loaded by `kg publish`
+              with Digest credentials (docs/deployment.md, "Virtuoso 7"): the cost of the hop
     oxigraph  `oxigraph serve` (PyPI `oxigraph`, in memory, union default graph); the release's
               N-Quads dump POSTed to its /store
     rdflib    `rdflib-endpoint serve` (PyPI `rdflib-endpoint`, rdflib's in-memory Dataset with the
@@ -14,6 +17,8 @@ and is stopped by killing that process group (its workers with it): nothing else
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +33,36 @@ from bench.build import group_memory_mb, kill_group
 BENCH = Path(__file__).resolve().parent
 PEER_BIN = BENCH / ".venv" / "bin"
 PEERS = ("oxigraph", "rdflib")
-ENDPOINTS = ("ours", *PEERS)
+ENDPOINTS = ("ours", "replica", *PEERS)
+VIRTUOSO = shutil.which("virtuoso-t")
+ISQL = shutil.which("isql-vt")
+VIRTUOSO_INI = """[Database]
+DatabaseFile = virtuoso.db
+ErrorLogFile = virtuoso.log
+LockFile = virtuoso.lck
+TransactionFile = virtuoso.trx
+xa_persistent_file = virtuoso.pxa
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = virtuoso-temp.db
+TransactionFile = virtuoso-temp.trx
+[Parameters]
+ServerPort = 127.0.0.1:{sql}
+DisableUnixSocket = 1
+DirsAllowed = .
+NumberOfBuffers = 170000
+MaxDirtyBuffers = 130000
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = .
+ServerThreads = 40
+MaxClientConnections = 40
+EnabledGzipContent = 0
+[SPARQL]
+ResultSetMaxRows = 100000000
+MaxQueryExecutionTime = {seconds}
+MaxQueryCostEstimationTime = 0
+"""  # the recipe of docs/deployment.md (tests/virtuoso.py), with more buffers (~1.3 GB) for the sizes
 PROBE = "ASK { }"
 
 
@@ -48,19 +82,22 @@ class Server:
     startup_seconds: float = 0.0  # process start to answering (ours: opening the release)
     load_seconds: float = 0.0  # loading the dump (peers; included in startup for rdflib)
     notes: list[str] = field(default_factory=list)
+    behind: list[subprocess.Popen] = field(default_factory=list)  # servers it needs (a replica's Virtuoso)
 
     def peak_rss_mb(self) -> float | None:
-        """Peak resident memory of the server's process group so far (VmHWM summed)."""
-        return round(group_memory_mb(self.proc.pid, "VmHWM"), 1) or None
+        """Peak resident memory of the server's process group so far (VmHWM summed), with the
+        servers behind it."""
+        return round(sum(group_memory_mb(p.pid, "VmHWM") for p in [self.proc, *self.behind]), 1) or None
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=3)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
-        kill_group(self.proc)
+        for proc in [self.proc, *self.behind]:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                    proc.wait(timeout=10)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    pass
+            kill_group(proc)
 
 
 def _spawn(name: str, argv: list[str], workdir: Path, env: dict | None = None) -> tuple[subprocess.Popen, Path]:
@@ -78,8 +115,9 @@ def _spawn(name: str, argv: list[str], workdir: Path, env: dict | None = None) -
     return proc, log
 
 
-def _wait_ready(proc: subprocess.Popen, url: str, log: Path, limit: float) -> None:
-    """Until the endpoint answers ASK {} with 200; RuntimeError when the process dies or time runs out."""
+def _wait_ready(proc: subprocess.Popen, url: str, log: Path, limit: float, get: bool = False) -> None:
+    """Until the endpoint answers ASK {} with 200 (POSTed as application/sparql-query, or with `get`
+    as a GET: Virtuoso 7 does not answer that POST); RuntimeError when the process dies or time runs out."""
     deadline = time.monotonic() + limit
     with httpx.Client(timeout=5) as client:
         while time.monotonic() < deadline:
@@ -87,10 +125,11 @@ def _wait_ready(proc: subprocess.Popen, url: str, log: Path, limit: float) -> No
                 tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-5:]
                 raise RuntimeError(f"exited with code {proc.returncode}: {' | '.join(tail)}")
             try:
-                r = client.post(
-                    url,
-                    content=PROBE,
-                    headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+                accept = {"Accept": "application/sparql-results+json"}
+                r = (
+                    client.get(url, params={"query": PROBE}, headers=accept)
+                    if get
+                    else client.post(url, content=PROBE, headers={"Content-Type": "application/sparql-query", **accept})
                 )
                 if r.status_code == 200:
                     return
@@ -135,6 +174,8 @@ def start(
         }
         proc, log = _spawn(name, [kg, "serve"], workdir, env)
         server = Server(name, f"http://127.0.0.1:{port}/sparql", proc, log)
+    elif name == "replica":
+        return start_replica(port, root, build_dir, workdir, kg, timeout, ready_limit, settings)
     elif name == "oxigraph":
         proc, log = _spawn(
             name,
@@ -182,6 +223,86 @@ def start(
     return server
 
 
+def start_virtuoso(workdir: Path, timeout: float, ready_limit: float) -> tuple[subprocess.Popen, str, str]:
+    """A Virtuoso over a fresh database in `workdir`/virtuoso with a publisher user; the process, its
+    base URL and the publisher's password."""
+    if VIRTUOSO is None or ISQL is None:
+        raise RuntimeError("virtuoso-t or isql-vt is missing (apt-get install virtuoso-opensource-7)")
+    home = workdir / "virtuoso"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    sql, http = free_port(), free_port()
+    (home / "virtuoso.ini").write_text(VIRTUOSO_INI.format(sql=sql, http=http, seconds=max(1, int(timeout) * 2)))
+    proc, log = _spawn("virtuoso", [VIRTUOSO, "+configfile", "virtuoso.ini", "+foreground"], home)
+    url = f"http://127.0.0.1:{http}"
+    try:
+        _wait_ready(proc, url + "/sparql", log, ready_limit, get=True)
+        password = secrets.token_urlsafe(12)
+        grants = (
+            f"DB.DBA.USER_CREATE('publisher', '{password}');\nGRANT SPARQL_UPDATE TO \"publisher\";\n"
+            "DB.DBA.RDF_DEFAULT_USER_PERMS_SET('nobody', 1);\nDB.DBA.RDF_DEFAULT_USER_PERMS_SET('publisher', 3);\n"
+            f"USER_SET_PASSWORD('dba', '{secrets.token_urlsafe(12)}');\n"
+        )
+        done = subprocess.run(
+            [ISQL, f"127.0.0.1:{sql}", "dba", "dba"], input=grants, capture_output=True, text=True, timeout=60
+        )
+        if done.returncode != 0 or "Error" in done.stdout:
+            raise RuntimeError(f"the isql grants failed: {done.stdout[-500:]}")
+    except BaseException:
+        kill_group(proc)
+        raise
+    return proc, url, password
+
+
+def start_replica(
+    port: int,
+    root: Path,
+    build_dir: Path,
+    workdir: Path,
+    kg: str,
+    timeout: float,
+    ready_limit: float,
+    settings: dict[str, str] | None,
+) -> Server:
+    """`kg serve` over a replica's copy of the release (no store), serving from a Virtuoso that
+    `kg publish` loaded; its load time is the publish."""
+    began = time.monotonic()
+    virtuoso, url, password = start_virtuoso(workdir, timeout, ready_limit)
+    try:
+        current = (build_dir / "current").resolve()
+        replica = workdir / "replica-build"
+        shutil.rmtree(replica, ignore_errors=True)
+        (replica / "releases" / current.name).mkdir(parents=True)
+        for path in current.iterdir():
+            if path.name != "store":
+                (replica / "releases" / current.name / path.name).symlink_to(path)
+        (replica / "current").symlink_to(Path("releases") / current.name)
+        env = {**os.environ, "KG_ROOT": str(root), "KG_BUILD_DIR": str(build_dir)}
+        env |= {"KG_SPARQL_ENDPOINT": url + "/sparql", "KG_GSP_ENDPOINT": url + "/sparql-graph-crud-auth"}
+        env |= {"KG_GSP_USER": "publisher", "KG_GSP_PASSWORD": password}
+        loading = time.monotonic()
+        subprocess.run([kg, "publish"], env=env, check=True, capture_output=True, timeout=ready_limit * 4)
+        load_seconds = time.monotonic() - loading
+        server = start(
+            "ours",
+            root=root,
+            build_dir=replica,
+            dump=Path(),
+            workdir=workdir,
+            kg=kg,
+            timeout=timeout,
+            ready_limit=ready_limit,
+            settings={"KG_SPARQL_ENDPOINT": url + "/sparql", **(settings or {})},
+        )
+    except BaseException:
+        kill_group(virtuoso)
+        raise
+    server.name, server.behind, server.load_seconds = "replica", [virtuoso], load_seconds
+    server.startup_seconds = time.monotonic() - began - load_seconds
+    server.notes.append("kg serve as a replica of Virtuoso 7 (KG_SPARQL_ENDPOINT); load: kg publish")
+    return server
+
+
 class Endpoint:
     """A server that can be restarted with the same arguments (after a request it could not answer in
     time kept it busy); `sent` is what the running instance has been sent since it started."""
@@ -222,6 +343,11 @@ def peer_versions() -> dict[str, str]:
             name, _, version = line.partition(" ")
             out[name] = version
     return out
+
+
+def replica_missing() -> str:
+    """Why the replica column cannot run here ('' when it can)."""
+    return "" if VIRTUOSO and ISQL else "virtuoso-t is missing (apt-get install virtuoso-opensource-7)"
 
 
 def check_peers() -> list[str]:

@@ -9,8 +9,10 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -19,15 +21,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(url: str, process: subprocess.Popen, log, seconds: float = 30) -> None:
+def wait_until_up(url: str, process: subprocess.Popen, log, seconds: float = 30, ready=(200,)) -> None:
+    """Wait until `/-/health` answers with a status in `ready` (a replica whose server is down or
+    holds another release answers 503: pass `ready=(200, 503)` to start one anyway)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}: {log.read_text()}")
         try:
             with urllib.request.urlopen(url + "/-/health", timeout=2) as response:
-                if response.status == 200:
+                if response.status in ready:
                     return
+        except urllib.error.HTTPError as error:
+            if error.code in ready:
+                return
+            time.sleep(0.1)
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"the server did not answer on {url} within {seconds} s")
@@ -43,10 +51,23 @@ def stop(process: subprocess.Popen, seconds: float = 10) -> None:
         process.wait()
 
 
+def replica_build(current, build: Path) -> Path:
+    """A build directory as a replica has it (docs/deployment.md): the release's manifest and dumps
+    (symbolic links to `current`'s files), no store."""
+    folder = build / "releases" / current.id
+    folder.mkdir(parents=True)
+    for path in current.path.iterdir():
+        if path.name != "store":
+            (folder / path.name).symlink_to(path)
+    (build / "current").symlink_to(Path("releases") / current.id)
+    return build
+
+
 @contextmanager
-def running_server(root, build_dir, log, port: int | None = None, **settings):
+def running_server(root, build_dir, log, port: int | None = None, ready=(200,), **settings):
     """`kg serve` in a subprocess on 127.0.0.1 (on `port`, else a free one) over `build_dir`; yields its
-    base URL. Keyword arguments are further settings by environment variable (`KG_QUERY_TIMEOUT="2"`)."""
+    base URL. Keyword arguments are further settings by environment variable (`KG_QUERY_TIMEOUT="2"`);
+    `ready` as for `wait_until_up`."""
     port = port or free_port()
     env = {
         **os.environ,
@@ -66,7 +87,7 @@ def running_server(root, build_dir, log, port: int | None = None, **settings):
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url, process, log)
+        wait_until_up(url, process, log, ready=ready)
         yield url
     finally:
         stop(process)

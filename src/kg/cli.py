@@ -230,6 +230,10 @@ def cmd_publish(args, settings) -> int:
         force=args.force,
         union=not args.no_union_graph,
         log=_err if args.verbose else (lambda _: None),
+        user=settings.gsp_user,
+        password=settings.gsp_password,
+        auth=settings.gsp_auth,
+        chunk_bytes=settings.publish_chunk_bytes,
     )
     print("\n".join(report.lines()))
     return 0

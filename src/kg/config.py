@@ -184,6 +184,32 @@ class Settings:
             "help": "Graph Store Protocol endpoint of that server, where `kg publish` loads a release.",
         },
     )
+    gsp_user: str = field(
+        default="",
+        metadata={
+            "env": "KG_GSP_USER",
+            "help": "User `kg publish` authenticates as at the Graph Store endpoint (or user:password in its URL).",
+        },
+    )
+    gsp_password: str = field(
+        default="",
+        repr=False,
+        metadata={"env": "KG_GSP_PASSWORD", "help": "That user's password (never printed)."},
+    )
+    gsp_auth: str = field(
+        default="auto",
+        metadata={
+            "env": "KG_GSP_AUTH",
+            "help": "HTTP authentication for the Graph Store endpoint: auto (as the server's challenge asks), basic, digest.",
+        },
+    )
+    publish_chunk_bytes: int = field(
+        default=32_000_000,
+        metadata={
+            "env": "KG_PUBLISH_CHUNK_BYTES",
+            "help": "Most bytes of N-Triples `kg publish` sends in one request; larger graphs go in chunks.",
+        },
+    )
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from servers import running_server
+from servers import replica_build, running_server
+from virtuoso import virtuoso_server
 
 from recorder import recording_server
 
@@ -32,20 +33,32 @@ def trap():
         yield f"{url}/", seen
 
 
-@pytest.fixture(scope="module")
-def hostile_server(built_settings, tmp_path_factory):
-    log = tmp_path_factory.mktemp("hostile") / "server.log"
-    with running_server(
-        built_settings.root,
-        built_settings.build_dir,
-        log,
-        KG_QUERY_TIMEOUT=str(DEADLINE),
-        KG_TRUST_PROXY="1",
-        KG_CLIENT_ERRORS="5",
-        KG_CLIENT_QUERY_SECONDS="5",
-        KG_QUERY_WORKERS="2",
-    ) as url:
-        yield url, log
+SETTINGS = {
+    "KG_QUERY_TIMEOUT": str(DEADLINE),
+    "KG_TRUST_PROXY": "1",
+    "KG_CLIENT_ERRORS": "5",
+    "KG_CLIENT_QUERY_SECONDS": "5",
+    "KG_QUERY_WORKERS": "2",
+}
+
+
+@pytest.fixture(scope="module", params=["embedded", "virtuoso"])
+def hostile_server(request, built_settings, current, tmp_path_factory):
+    """`kg serve` over the embedded store, then as a replica of a real Virtuoso 7 holding the release
+    (docs/deployment.md): the same table, the same answers (`Case.remote` where a replica differs)."""
+    folder = tmp_path_factory.mktemp(f"hostile-{request.param}")
+    if request.param == "embedded":
+        with running_server(built_settings.root, built_settings.build_dir, folder / "server.log", **SETTINGS) as url:
+            yield url, folder / "server.log", "embedded"
+        return
+    from kg.remote import publish
+
+    with virtuoso_server(folder / "virtuoso") as virtuoso:
+        publish.publish(current, virtuoso.store, virtuoso.query)
+        build = replica_build(current, folder / "build")
+        log = folder / "server.log"
+        with running_server(built_settings.root, build, log, KG_SPARQL_ENDPOINT=virtuoso.query, **SETTINGS) as url:
+            yield url, log, "virtuoso"
 
 
 @dataclass
@@ -59,6 +72,7 @@ class Case:
     status: int = 400
     says: str = ""  # a phrase the error's detail must contain
     path: str = "/sparql"
+    remote: tuple[int, str] | None = None  # (status, says) on a replica, where it differs
 
 
 def nested(n):
@@ -89,6 +103,7 @@ CASES = [
         {"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY DESC(?c) ?f"},
         status=503,
         says="stopped",
+        remote=(503, f"within {DEADLINE:g} s"),  # a replica has no worker to stop: the deadline holds
     ),
     Case(
         "body over the cap, declared",
@@ -165,6 +180,7 @@ CASES = [
         },
         status=422,
         says="value",
+        remote=(503, f"within {DEADLINE:g} s"),  # Virtuoso builds the string past the deadline instead
     ),
     Case("malformed", "GET", {"query": "SELECT * WHERE { ?s ?p ?o"}, says="line 1"),
     Case(
@@ -206,8 +222,9 @@ def fill(value, trap):
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_hostile_request(case, hostile_server, trap):
-    url, log = hostile_server
+    url, log, backend = hostile_server
     trap, seen = trap
+    status, says = case.remote if backend != "embedded" and case.remote else (case.status, case.says)
     headers = {
         "Accept": "application/sparql-results+json",
         "X-Forwarded-For": next(ADDRESSES),
@@ -225,12 +242,12 @@ def test_hostile_request(case, hostile_server, trap):
             headers=headers,
         )
         took = time.monotonic() - started
-        assert response.status_code == case.status, response.text[:500]
+        assert response.status_code == status, response.text[:500]
         assert took < DEADLINE + 1, f"{case.name} took {took:.2f} s"
         assert response.headers.get("access-control-allow-origin") == "*", "no CORS"
-        if case.status >= 400:
+        if status >= 400:
             error = response.json()["error"]
-            assert error["status"] == case.status and case.says.lower() in error["detail"].lower(), error
+            assert error["status"] == status and says.lower() in error["detail"].lower(), error
             assert "Traceback" not in response.text and 'File "' not in response.text
         # ... and the service still answers, through a worker (a query no cache has seen) and ASK {}
         probe = client.get(
@@ -245,7 +262,7 @@ def test_hostile_request(case, hostile_server, trap):
 
 
 def test_budget_of_errors_per_client(hostile_server):
-    url, _ = hostile_server
+    url, _, _ = hostile_server
     with httpx.Client(base_url=url, timeout=30) as client:
         bad = {"X-Forwarded-For": "192.0.2.1"}
         statuses = [
@@ -260,7 +277,7 @@ def test_budget_of_errors_per_client(hostile_server):
 
 
 def test_budget_of_query_seconds_per_client(hostile_server):
-    url, _ = hostile_server
+    url, _, _ = hostile_server
     with httpx.Client(base_url=url, timeout=30) as client:
         heavy = {"X-Forwarded-For": "192.0.2.3"}
         first = [
@@ -273,7 +290,7 @@ def test_budget_of_query_seconds_per_client(hostile_server):
 
 
 def test_cached_answers_cost_no_worker(hostile_server):
-    url, _ = hostile_server
+    url, _, backend = hostile_server
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a airm:Mitigation }"
     with httpx.Client(base_url=url, timeout=30) as client:
         before = client.get("/-/health").json()
@@ -282,7 +299,11 @@ def test_cached_answers_cost_no_worker(hostile_server):
         after = client.get("/-/health").json()
     assert first.headers["X-Cache"] == "miss" and again.headers["X-Cache"] == "hit"
     assert first.content == again.content and first.headers["X-Result-Rows"] == "1"
-    assert after["cache"]["hits"] == before["cache"]["hits"] + 1 and after["workers"]["running"] == 2
+    assert after["cache"]["hits"] == before["cache"]["hits"] + 1
+    if backend == "embedded":
+        assert after["workers"]["running"] == 2
+    else:  # a replica has no workers: its health names the server instead
+        assert "workers" not in after and after["remote"]["reachable"]
     assert all(r.headers["Server-Timing"].startswith("app;dur=") for r in (first, again))
 
 
@@ -292,7 +313,9 @@ HEADED = ["/-/health", "/", "/sparql?query=ASK%20%7B%7D", "/queries", "/-/dumps"
 @pytest.mark.parametrize("path", HEADED)
 def test_head_works_wherever_get_does(hostile_server, path):
     """Health checkers and caches use HEAD: it answers as GET does (status, type, length), without a body."""
-    url, _ = hostile_server
+    url, _, backend = hostile_server
+    if backend != "embedded":
+        pytest.skip("not yet checked against a replica (merged after issue 19's replica table; see its report)")
     with httpx.Client(base_url=url, timeout=30) as client:
         got, head = client.get(path), client.head(path)
     assert got.status_code == 200 and head.status_code == 200, (path, head.status_code)
@@ -355,7 +378,7 @@ def raw_exchange(url: str, head: bytes) -> tuple[int, dict[str, str], bytes]:
 def test_oversized_request_head_gets_an_answer(hostile_server, case):
     """A request head past the limits gets its JSON 414 or 431 (with CORS) and a clean close, never a reset;
     five times over, since a reset is a race the server can win or lose."""
-    url, _ = hostile_server
+    url, _, _ = hostile_server
     fields = {"Host": "localhost", "Origin": "https://elsewhere.example", **case.headers}
     head = f"GET {case.target} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
     for _ in range(5):
@@ -373,7 +396,7 @@ PAGES = ["/", "/sparql", "/queries", "/vocab/", "/no/such/page", "/sparql?query=
 def test_pages_forbid_framing_sniffing_and_foreign_scripts(hostile_server, path):
     """Every HTML page, error pages too: a Content-Security-Policy that allows only our own scripts and
     styles and no framing, and nosniff (which every answer carries)."""
-    url, _ = hostile_server
+    url, _, _ = hostile_server
     response = httpx.get(url + path, headers={"Accept": "text/html"}, timeout=30)
     assert response.headers["content-type"].startswith("text/html")
     policy = dict(p.strip().split(" ", 1) for p in response.headers["content-security-policy"].split(";") if p.strip())
@@ -387,7 +410,9 @@ def test_pages_forbid_framing_sniffing_and_foreign_scripts(hostile_server, path)
 
 def test_format_parameter_on_resource_pages(hostile_server, built_settings):
     """`?format=ttl` on a resource is honoured as the `.ttl` suffix is; a format it has not is 406."""
-    url, _ = hostile_server
+    url, _, backend = hostile_server
+    if backend != "embedded":
+        pytest.skip("not yet checked against a replica (merged after issue 19's replica table; see its report)")
     with httpx.Client(base_url=url, timeout=30) as client:
         found = client.get(
             "/sparql",
@@ -409,7 +434,9 @@ def test_format_parameter_on_resource_pages(hostile_server, built_settings):
 def test_bidi_overrides_are_isolated_on_pages(hostile_server, path):
     """A right-to-left override (U+202E) in a value shown on a page stays inside its own <bdi>, so it
     cannot turn the text after it around."""
-    url, _ = hostile_server
+    url, _, backend = hostile_server
+    if backend != "embedded":
+        pytest.skip("not yet checked against a replica (merged after issue 19's replica table; see its report)")
     response = httpx.get(url + path, headers={"Accept": "text/html"}, timeout=30)
     text = re.sub(r"<(textarea|title)\b.*?</\1>", "", response.text, flags=re.S)  # raw text: no markup there
     assert "\u202e" in text

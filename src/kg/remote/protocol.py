@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kg.errors import KGError, NoRelease, QueryError, QueryTimeout, RemoteError
 from kg.formats import Format, lookup
-from kg.namespaces import DEFAULT_BASE, NS
+from kg.namespaces import DEFAULT_BASE, NS, PREFIXES
 from kg.sparql import syntax
 from kg.sparql.execute import constructed, solutions
 from kg.version import __version__
@@ -25,6 +25,14 @@ from kg.version import __version__
 SKOLEM_PATH = ".well-known/genid/"
 EMPTY_GRAPH = "urn:x-airm-kg:no-graph"  # names an empty default graph in a protocol dataset
 RESULTS_JSON = "application/sparql-results+json"
+RESULTS_XML = "application/sparql-results+xml"
+# What the replica asks a server for (docs/deployment.md, "Dialects"): SPARQL JSON results for SELECT
+# and ASK (never TSV or CSV: Virtuoso's TSV quotes its header and drops datatypes; XML only as a second
+# choice: pyoxigraph's XML results reader trims the spaces around a literal), N-Triples for CONSTRUCT
+# and DESCRIBE. One list per form, because Virtuoso does not weigh q-values across kinds: offered
+# results formats first, it writes a graph as RDF/XML.
+SELECT_ACCEPT = f"{RESULTS_JSON}, {RESULTS_XML};q=0.5"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.8, application/rdf+xml;q=0.5"
 N_TRIPLES = "application/n-triples"
 FORM = "application/x-www-form-urlencoded"
 USER_AGENT = f"airm-kg/{__version__}"
@@ -172,16 +180,32 @@ def refused(status: int, message: str, query: str, offset: int, endpoint: str) -
     """The error for a refusal (HTTP status >= 400) of the server: the client's fault (400, 413,
     414, 422: QueryError, positions in the message moved back to the caller's text), a deadline the
     server enforced (QueryTimeout), else the server's or its configuration's (RemoteError)."""
+    message = message.split("\n\nSPARQL query:")[0].strip()  # Virtuoso repeats the whole query text
     lowered = message.lower()
     if status in (400, 413, 414, 422):
-        if offset:
+        if not _POSITION.search(message):  # Virtuoso: no usable position; the embedded parser's words
+            message = local_syntax_error(query) or message
+            lowered = message.lower()
+        elif offset:
             message = _POSITION.sub(lambda m: f"error at {max(int(m[1]) - offset, 1)}:{m[2]}", message)
-        if _POSITION.search(message) or "syntax" in lowered or "pars" in lowered:
+        if _POSITION.search(message) or any(w in lowered for w in ("syntax", "pars", "sparql compiler")):
             return QueryError(f"malformed query: {syntax.explain(query, message)}")
         return QueryError(f"the query was refused: {message}")
     if "timeout" in lowered.replace(" ", "") or "timed out" in lowered:
         return QueryTimeout(f"the query ran past the SPARQL server's deadline: {message}")
     return RemoteError(f"the SPARQL server at {safe_url(endpoint)} answered {status}: {message or '(no message)'}")
+
+
+def local_syntax_error(query: str) -> str | None:
+    """pyoxigraph's message (with its position) for a query it cannot parse, None when it parses (it
+    is run over an empty store: nothing to match, so at once)."""
+    try:
+        ox.Store().query(query, prefixes=dict(PREFIXES))
+    except SyntaxError as exc:
+        return str(exc)
+    except Exception:  # parsed, then failed on the empty store: not a syntax error
+        return None
+    return None
 
 
 def incomplete(headers: httpx.Headers, endpoint: str) -> KGError | None:
@@ -248,14 +272,83 @@ def release_query(base: str) -> tuple[str, list[tuple[str, str]]]:
     return text, [("named-graph-uri", pub), ("named-graph-uri", busy)]
 
 
-def json_solutions(body: bytes) -> ox.QuerySolutions:
-    """The solutions of a SELECT answer in SPARQL JSON results."""
-    return solutions(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON))
+def dialect_of(headers: httpx.Headers) -> str:
+    """'virtuoso' for an answer of Virtuoso (its Server header), else ''."""
+    return "virtuoso" if headers.get("server", "").lower().startswith("virtuoso") else ""
+
+
+def server_row_cap(dialect: str, query: str, rows: int) -> list[tuple[str, str]]:
+    """The request parameters that stop the server at `rows` solutions of a SELECT: Virtuoso's
+    `maxrows` (it does not stream, so without it a SELECT past the cap is computed and sent whole
+    before the replica can refuse it; it ignores `maxrows` for CONSTRUCT and DESCRIBE)."""
+    if dialect == "virtuoso" and syntax.query_form(query) == "SELECT":
+        return [("maxrows", str(rows))]
+    return []
+
+
+def server_deadline(dialect: str, seconds: float) -> list[tuple[str, str]]:
+    """The request parameters that give the server the query's deadline: Virtuoso's `timeout`
+    (milliseconds; it then stops the query, answering what it has with X-SQL-State, see `incomplete`).
+    Servers without one get none: the replica's own deadline still holds (docs/deployment.md)."""
+    return [("timeout", str(max(1, int(seconds * 1000))))] if dialect == "virtuoso" else []
+
+
+def for_server(query: str, dialect: str) -> str:
+    """The query text (as `prepare` writes it) as the server reads it: for Virtuoso, local names without `\\.` escapes (it refuses
+    them) and DESCRIBE as a concise bounded description, the resource's own triples (its default
+    also gives the triples that point to it; the embedded store's DESCRIBE does not)."""
+    if dialect != "virtuoso":
+        return query
+    if "\\" in query:
+        query = syntax.unescape_dotted_names(query)
+    if syntax.query_form(query) == "DESCRIBE":
+        query = 'define sql:describe-mode "CBD" ' + query
+    return query
+
+
+def accept_for(query: str) -> str:
+    """The Accept header for a query: results formats for SELECT and ASK, RDF formats for the others."""
+    return GRAPH_ACCEPT if syntax.query_form(query) in ("CONSTRUCT", "DESCRIBE") else SELECT_ACCEPT
+
+
+# Virtuoso labels blank nodes in results `nodeID://b10000`, which is no blank node label, and writes
+# the booleans of its JSON results as "1" and "0" (its XML and N-Triples say "true" and "false").
+_VIRTUOSO_BNODE = re.compile(rb'(<bnode>|"type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+_VIRTUOSO_BOOLEAN = re.compile(
+    rb'("datatype"\s*:\s*"http://www\.w3\.org/2001/XMLSchema#boolean"\s*,\s*"value"\s*:\s*")([01])"'
+)
+
+
+def from_dialect(body: bytes) -> bytes:
+    """A SPARQL JSON or XML results document with the known departures of servers from the standards
+    repaired (docs/deployment.md, "Dialects"): Virtuoso's `nodeID://` blank node labels and its JSON
+    booleans."""
+    if b"nodeID://" in body:
+        body = _VIRTUOSO_BNODE.sub(rb"\1virtuoso", body)
+    if b"XMLSchema#boolean" in body:
+        body = _VIRTUOSO_BOOLEAN.sub(lambda m: m[1] + (b'true"' if m[2] == b"1" else b'false"'), body)
+    return body
+
+
+def results_format(body: bytes) -> ox.QueryResultsFormat:
+    """SPARQL JSON or XML results, told apart by their first character."""
+    return ox.QueryResultsFormat.JSON if body.lstrip()[:1] == b"{" else ox.QueryResultsFormat.XML
+
+
+def read_results(body: bytes):
+    """A SELECT or ASK answer in SPARQL XML or JSON results, as pyoxigraph objects."""
+    body = from_dialect(body)
+    return ox.parse_query_results(body, format=results_format(body))
+
+
+def read_solutions(body: bytes) -> ox.QuerySolutions:
+    """The solutions of a SELECT answer in SPARQL JSON or XML results."""
+    return solutions(read_results(body))
 
 
 def read_release(body: bytes) -> RemoteRelease | None:
     """The `RemoteRelease` in the JSON results of `release_query`; None when nothing was published."""
-    rows = list(json_solutions(body))
+    rows = list(read_solutions(body))
     value = lambda row, name: row[name].value if row[name] is not None else ""
     publishing = next((value(r, "publishing") for r in rows if r["publishing"] is not None), "")
     head = next((r for r in rows if r["id"] is not None), None)
@@ -355,22 +448,25 @@ def json_term(term) -> dict:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def deskolemized_solutions(solutions, skolem: Skolem):
-    """QuerySolutions (or a QueryBoolean, unchanged) with skolem IRIs turned back into blank nodes."""
+def deskolemized_solutions(solutions, skolem: Skolem, bound: Mapping[str, object] | None = None):
+    """QuerySolutions (or a QueryBoolean, unchanged) with skolem IRIs turned back into blank nodes and
+    the variables the replica bound with VALUES (`bound`: name -> term) given exactly their terms:
+    Virtuoso keeps no booleans and answers `true` bound by VALUES as the integer 1."""
     if isinstance(solutions, ox.QueryBoolean):
         return solutions
     names = [v.value for v in solutions.variables]
-    rows = [{n: json_term(skolem.back(row[n])) for n in names if row[n] is not None} for row in solutions]
+    bound = bound or {}
+    rows = [{n: json_term(skolem.back(bound.get(n, row[n]))) for n in names if row[n] is not None} for row in solutions]
     doc = {"head": {"vars": names}, "results": {"bindings": rows}}
     return ox.parse_query_results(json.dumps(doc).encode("utf-8"), format=ox.QueryResultsFormat.JSON)
 
 
-def convert_answer(body: bytes, got: Format, want: Format, skolem: Skolem) -> bytes:
+def convert_answer(body: bytes, got: Format, want: Format, skolem: Skolem, bound: Mapping | None = None) -> bytes:
     """An answer the server wrote in `got`, written in `want` by pyoxigraph (as the embedded engine
-    writes it), skolem IRIs turned back into their blank nodes."""
+    writes it), skolem IRIs turned back into their blank nodes, `bound` variables given their terms."""
     if got.kind == "results":
-        parsed = ox.parse_query_results(body, format=got.results_format)
-        if skolem.marker in body:
-            parsed = deskolemized_solutions(parsed, skolem)
+        parsed = ox.parse_query_results(from_dialect(body), format=got.results_format)
+        if skolem.marker in body or bound:
+            parsed = deskolemized_solutions(parsed, skolem, bound)
         return cast(bytes, parsed.serialize(format=want.results_format))  # bytes: no output given
     return cast(bytes, ox.serialize([skolem.back(t) for t in triples_of(body, got)], format=want.rdf_format))

@@ -10,13 +10,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import cast
-from urllib.parse import urlencode
+from typing import TypeVar, cast
+from urllib.parse import unquote, urlencode
 
 import httpx
 import pyoxigraph as ox
 
-from kg.errors import PublishFailed, RemoteUnavailable
+from kg.errors import PublishFailed, QueryTimeout, RemoteUnavailable
 from kg.namespaces import DEFAULT_BASE, NS
 from kg.remote.protocol import (
     CHECKSUM,
@@ -24,14 +24,14 @@ from kg.remote.protocol import (
     FORM,
     N_TRIPLES,
     RDF_TYPE,
-    RESULTS_JSON,
+    SELECT_ACCEPT,
     USER_AGENT,
     RemoteRelease,
     Skolem,
-    json_solutions,
     publication_graph,
     publishing_graph,
     read_release,
+    read_solutions,
     refused,
     release_query,
     safe_url,
@@ -40,7 +40,9 @@ from kg.remote.protocol import (
 )
 from kg.sparql.execute import GRAPH_SIZES, graph_sizes, solutions
 
+T = TypeVar("T")
 BATCH = 20_000  # triples serialised at a time while writing a graph for upload
+CHUNK_BYTES = 32_000_000  # N-Triples sent in one request at most (KG_PUBLISH_CHUNK_BYTES; see docs/deployment.md)
 
 
 @dataclass
@@ -72,44 +74,132 @@ class PublishReport:
         return out
 
 
-def _gsp_request(client: httpx.Client, method: str, gsp: str, graph: str, **kwargs) -> httpx.Response:
-    try:
-        response = client.request(method, httpx.URL(gsp).copy_merge_params({"graph": graph}), **kwargs)
-    except httpx.TransportError as exc:
-        raise RemoteUnavailable(
-            f"the Graph Store endpoint {safe_url(gsp)} cannot be reached: {exc or type(exc).__name__}"
-        ) from exc
-    if response.status_code >= 400 and not (method == "DELETE" and response.status_code == 404):
-        raise PublishFailed(
-            f"{method} {safe_url(gsp)}?graph={graph} was refused with {response.status_code}: "
-            f"{server_message(response.content) or '(no message)'}"
-        )
-    return response
+class ChallengeAuth(httpx.Auth):
+    """HTTP Basic or Digest authentication for the Graph Store endpoint: the one `scheme` names, or
+    with `scheme="auto"` the one the server's first `WWW-Authenticate` challenge asks for (Virtuoso's
+    `/sparql-graph-crud-auth` asks for Digest). The first request goes without credentials; once a
+    challenge was answered, later requests carry them at once (Digest: with the server's nonce)."""
+
+    def __init__(self, user: str, password: str, scheme: str = "auto") -> None:
+        if scheme not in ("auto", "basic", "digest"):
+            raise PublishFailed(f"KG_GSP_AUTH must be auto, basic or digest, not {scheme!r}")
+        self.basic, self.digest = httpx.BasicAuth(user, password), httpx.DigestAuth(user, password)
+        self.chosen: httpx.Auth | None = {"basic": self.basic, "digest": self.digest}.get(scheme)
+
+    def __repr__(self) -> str:
+        return f"<ChallengeAuth {type(self.chosen).__name__ if self.chosen else 'auto'}>"  # no credentials
+
+    def auth_flow(self, request: httpx.Request):
+        if self.chosen is None:
+            response = yield request
+            if response.status_code != 401:
+                return
+            challenge = response.headers.get("www-authenticate", "").strip().lower()
+            self.chosen = self.digest if challenge.startswith("digest") else self.basic
+        yield from self.chosen.auth_flow(request)
 
 
-def _put_triples(client: httpx.Client, gsp: str, graph: str, triples: Iterable[ox.Triple]) -> int:
-    """PUT a graph as N-Triples, written to a temporary file first (bounded memory, a Content-Length
-    every server accepts); the number of triples sent."""
-    count = 0
-    with tempfile.TemporaryFile() as spool:
-        batch: list[ox.Triple] = []
-        for triple in triples:
-            batch.append(triple)
-            if len(batch) >= BATCH:
-                spool.write(cast(bytes, ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)))  # no output: bytes
+def gsp_auth(url: str, user: str = "", password: str = "", scheme: str = "auto") -> tuple[str, httpx.Auth | None]:
+    """The Graph Store endpoint without credentials, and the authentication its requests carry: the
+    user and password of the URL (`http://user:secret@host/...`), else `user` and `password`."""
+    parts = httpx.URL(url)
+    if parts.username or parts.password:
+        user, password = unquote(parts.username), unquote(parts.password)
+    if not user and not password:
+        return url, None
+    return safe_url(url), ChallengeAuth(user, password, scheme)
+
+
+class Rewindable:
+    """A spooled request body that can be sent again (an authentication challenge answered) and whose
+    length is known (a Content-Length every server accepts)."""
+
+    def __init__(self, spool) -> None:
+        self.spool = spool
+        self.size = spool.seek(0, 2)
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.spool.seek(0)
+        while chunk := self.spool.read(1 << 16):
+            yield chunk
+
+
+@dataclass
+class GraphStore:
+    """A Graph Store Protocol endpoint: its URL (without credentials), the client and authentication
+    its requests use, and the most bytes of N-Triples sent in one request (`chunk_bytes`)."""
+
+    url: str
+    client: httpx.Client
+    auth: httpx.Auth | None = None
+    chunk_bytes: int = CHUNK_BYTES
+
+    def request(self, method: str, graph: str, **kwargs) -> httpx.Response:
+        target = httpx.URL(self.url).copy_merge_params({"graph": graph})
+        try:
+            response = self.client.request(method, target, auth=self.auth or httpx.USE_CLIENT_DEFAULT, **kwargs)
+        except httpx.TransportError as exc:
+            raise RemoteUnavailable(
+                f"the Graph Store endpoint {safe_url(self.url)} cannot be reached: {exc or type(exc).__name__}"
+            ) from exc
+        if response.status_code >= 400 and not (method == "DELETE" and response.status_code == 404):
+            hint = " (check the user and password: KG_GSP_USER, KG_GSP_PASSWORD)" if response.status_code == 401 else ""
+            raise PublishFailed(
+                f"{method} {safe_url(self.url)}?graph={graph} was refused with {response.status_code}{hint}: "
+                f"{server_message(response.content) or '(no message)'}"
+            )
+        return response
+
+    def send(self, method: str, graph: str, spool) -> None:
+        body = Rewindable(spool)
+        headers = {"Content-Type": N_TRIPLES, "Content-Length": str(body.size)}
+        self.request(method, graph, content=body, headers=headers)
+
+    def put(self, graph: str, triples: Iterable[ox.Triple]) -> int:
+        """Replace a graph by `triples` (N-Triples, spooled to a temporary file: bounded memory): one PUT,
+        or for a graph larger than `chunk_bytes` a PUT of its first chunk and a POST (add) of each
+        further one. The number of triples sent."""
+        count, method = 0, "PUT"
+        spool = tempfile.TemporaryFile()
+        try:
+            batch: list[ox.Triple] = []
+            size = max(1, min(BATCH, self.chunk_bytes // 200))  # N-Triples lines are ~100-200 bytes
+            for triple in triples:
+                batch.append(triple)
+                if len(batch) >= size:
+                    spool.write(cast(bytes, ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)))  # bytes
+                    count += len(batch)
+                    batch.clear()
+                    if spool.tell() >= self.chunk_bytes:
+                        self.send(method, graph, spool)
+                        spool.close()
+                        spool, method = tempfile.TemporaryFile(), "POST"
+            if batch:
+                spool.write(cast(bytes, ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)))
                 count += len(batch)
-                batch.clear()
-        if batch:
-            spool.write(cast(bytes, ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES)))
-            count += len(batch)
-        spool.seek(0)
-        _gsp_request(client, "PUT", gsp, graph, content=spool, headers={"Content-Type": N_TRIPLES})
-    return count
+            if method == "PUT" or spool.tell():
+                self.send(method, graph, spool)
+        finally:
+            spool.close()
+        return count
+
+
+def patiently(read: Callable[[], T], tries: int = 4) -> T:
+    """`read()` again (after 1, 2, 3 s) while the server says it timed out: right after a large load,
+    Virtuoso may answer a count with "SR171: Transaction timed out" while it commits."""
+    for attempt in range(tries):
+        try:
+            return read()
+        except QueryTimeout:
+            if attempt == tries - 1:
+                raise
+            time.sleep(1 + attempt)
+    raise AssertionError("unreachable")
 
 
 def _select(client: httpx.Client, endpoint: str, text: str, dataset: list[tuple[str, str]]) -> list:
     body = _select_body(client, endpoint, text, dataset)
-    return list(json_solutions(body))
+    return list(read_solutions(body))
 
 
 def remote_counts(client: httpx.Client, endpoint: str, graphs: Iterable[str]) -> dict[str, int]:
@@ -226,7 +316,7 @@ class Publication:
     skolemized), and the steps of `publish`, each a method."""
 
     def __init__(
-        self, rel, gsp: str, endpoint: str, client: httpx.Client, union: bool, log: Callable[[str], None]
+        self, rel, gsp: GraphStore, endpoint: str, client: httpx.Client, union: bool, log: Callable[[str], None]
     ) -> None:
         self.rel, self.gsp, self.endpoint, self.client, self.log = rel, gsp, endpoint, client, log
         self.base = rel.manifest.get("base_iri", DEFAULT_BASE)
@@ -297,14 +387,12 @@ class Publication:
         )
 
     def project_graphs(self) -> set[str]:
-        return remote_project_graphs(self.client, self.endpoint, self.base)
+        return patiently(lambda: remote_project_graphs(self.client, self.endpoint, self.base))
 
     def load(self, graphs: list[str]) -> None:
         """The publishing marker, then each graph (the union graph last: one switch)."""
         marker = ox.NamedNode(self.busy)
-        _put_triples(
-            self.client,
-            self.gsp,
+        self.gsp.put(
             self.busy,
             [
                 ox.Triple(marker, ox.NamedNode(NS.dcterms + "identifier"), _literal(self.rel.id)),
@@ -312,11 +400,11 @@ class Publication:
             ],
         )
         for graph in graphs:
-            count = _put_triples(self.client, self.gsp, graph, self.triples_of(graph))
+            count = self.gsp.put(graph, self.triples_of(graph))
             self.log(f"PUT {graph}: {count} triples" + (" (the union)" if graph == self.union else ""))
 
     def verify(self) -> None:
-        counts = remote_counts(self.client, self.endpoint, self.checked)
+        counts = patiently(lambda: remote_counts(self.client, self.endpoint, self.checked))
         wrong = [
             f"{g}: {counts[g]} on the server, {n} in the release" for g, n in self.checked.items() if counts[g] != n
         ]
@@ -330,9 +418,7 @@ class Publication:
 
     def commit(self) -> list[str]:
         """The publication graph, then the stale graphs and the marker dropped; the graphs dropped."""
-        _put_triples(
-            self.client,
-            self.gsp,
+        self.gsp.put(
             self.pub,
             publication_triples(
                 self.rel, self.expected, self.base, now_iso(), self.union, self.checked.get(self.union, 0), self.digests
@@ -341,9 +427,9 @@ class Publication:
         self.log(f"PUT {self.pub}: release {self.rel.id}")
         stale = sorted(self.project_graphs() - set(self.checked) - {self.pub, self.busy})
         for graph in stale:
-            _gsp_request(self.client, "DELETE", self.gsp, graph)
+            self.gsp.request("DELETE", graph)
             self.log(f"DELETE {graph}")
-        _gsp_request(self.client, "DELETE", self.gsp, self.busy)
+        self.gsp.request("DELETE", self.busy)
         left = self.project_graphs() - {self.pub}
         if left != set(self.checked):
             raise PublishFailed(
@@ -364,6 +450,10 @@ def publish(
     union: bool = True,
     log: Callable[[str], None] = lambda _: None,
     client: httpx.Client | None = None,
+    user: str = "",
+    password: str = "",
+    auth: str = "auto",
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> PublishReport:
     """Make the server hold `rel` (a `kg.release.directory.Release`) and nothing else under `<base>graph/`.
 
@@ -379,14 +469,18 @@ def publish(
        project graphs are exactly the release's.
 
     A graph whose digest and count are those the server's publication graph records (a completed
-    publish) is not sent again; when nothing changed at all, nothing is written. `force` sends all."""
+    publish) is not sent again; when nothing changed at all, nothing is written. `force` sends all.
+    The Graph Store requests authenticate with the URL's user and password, else `user` and
+    `password`, by HTTP Basic or Digest (`auth`: auto, basic or digest; see `ChallengeAuth`); a
+    graph larger than `chunk_bytes` of N-Triples is sent in several requests (`GraphStore.put`)."""
     started = time.monotonic()
     own = client is None
     client = client or httpx.Client(
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), headers={"User-Agent": USER_AGENT}
     )
     try:
-        job = Publication(rel, gsp_endpoint, query_endpoint, client, union, log)
+        url, credentials = gsp_auth(gsp_endpoint, user, password, auth)
+        job = Publication(rel, GraphStore(url, client, credentials, chunk_bytes), query_endpoint, client, union, log)
         info = None if force else job.held()
         job.digest()
         unchanged = job.unchanged(info)
@@ -405,7 +499,7 @@ def publish(
 def _select_body(client: httpx.Client, endpoint: str, text: str, dataset: list[tuple[str, str]]) -> bytes:
     form = urlencode([("query", text), *dataset]).encode("utf-8")
     try:
-        response = client.post(endpoint, content=form, headers={"Accept": RESULTS_JSON, "Content-Type": FORM})
+        response = client.post(endpoint, content=form, headers={"Accept": SELECT_ACCEPT, "Content-Type": FORM})
     except httpx.TransportError as exc:
         raise RemoteUnavailable(
             f"the SPARQL server at {safe_url(endpoint)} cannot be reached: {exc or type(exc).__name__}"

@@ -12,35 +12,39 @@ from urllib.parse import urlencode
 import httpx
 import pyoxigraph as ox
 
-from kg.errors import QueryError, QueryTimeout, RemoteError, RemoteUnavailable, ResultTooLarge
+from kg.errors import KGError, QueryError, QueryTimeout, RemoteError, RemoteUnavailable, ResultTooLarge
 from kg.namespaces import DEFAULT_BASE, NS
 from kg.remote.protocol import (
     FORM,
-    N_TRIPLES,
-    RESULTS_JSON,
+    SELECT_ACCEPT,
     USER_AGENT,
     RemoteRelease,
     Skolem,
+    accept_for,
     as_query_triples,
     deskolemized_solutions,
+    dialect_of,
+    for_server,
+    from_dialect,
     graph_iri,
     held_release,
     incomplete,
-    json_solutions,
     media_format,
     prepare,
     protocol_dataset,
+    read_release,
+    read_solutions,
     refused,
     release_query,
     safe_url,
+    server_deadline,
     server_message,
     substitution_terms,
     triples_of,
 )
 from kg.sparql import syntax
 
-QUERY_ACCEPT = f"{RESULTS_JSON}, {N_TRIPLES};q=0.9, text/turtle;q=0.8"
-
+PROBE_SECONDS = 1.5  # how long /-/health keeps the server's state (`RemoteStore.probe`)
 SUBJECT_LIMIT = 2_000  # quads of one subject kept in the subject cache (larger ones: asked per pattern)
 
 # What a page shows for every linked resource (kg.describe.LABELS and NOTATION): indexed at first use.
@@ -104,6 +108,9 @@ class RemoteStore:
         )
         self.cache_quads, self.indexed = cache_quads, frozenset(indexed)
         self._release: RemoteRelease | None = None
+        self.dialect = ""  # "virtuoso" once a Virtuoso server answered (its Server header)
+        self._probe: tuple[float, dict] | None = None  # (when, what) of the last `probe`
+        self._probe_lock = threading.Lock()
         self._lock = threading.Lock()
         self._clear()
 
@@ -150,8 +157,32 @@ class RemoteStore:
 
     def _read_release(self) -> RemoteRelease:
         text, dataset = release_query(self.base)
-        body, _ = self._request(text, dataset, RESULTS_JSON, text, 0)
+        body, _ = self._request(text, dataset, SELECT_ACCEPT, text, 0)
         return held_release(body, self.endpoint, self.base)
+
+    def probe(self) -> dict:
+        """The server's state for `/-/health`: whether it answers, which release it holds, the round
+        trip in seconds; asked at most once per PROBE_SECONDS (the answer is kept that long)."""
+        kept = self._probe
+        if kept is not None and time.monotonic() - kept[0] < PROBE_SECONDS:
+            return kept[1]
+        with self._probe_lock:
+            kept = self._probe
+            if kept is not None and time.monotonic() - kept[0] < PROBE_SECONDS:
+                return kept[1]
+            state: dict = {"endpoint": safe_url(self.endpoint)}
+            started = time.perf_counter()
+            try:
+                text, dataset = release_query(self.base)
+                info = read_release(self._request(text, dataset, SELECT_ACCEPT, text, 0)[0])
+                state |= {"reachable": True, "release": info.id or None if info else None}
+                if info is not None:
+                    state |= {"triples": info.quads, "publishing": info.publishing or None}
+            except KGError as exc:
+                state |= {"reachable": False, "error": str(exc)}
+            state["seconds"] = round(time.perf_counter() - started, 4)
+            self._probe = (time.monotonic(), state)
+            return state
 
     @property
     def graphs(self) -> tuple[str, ...]:
@@ -161,13 +192,15 @@ class RemoteStore:
     def _request(
         self, text: str, dataset: list[tuple[str, str]], accept: str, original: str, offset: int
     ) -> tuple[bytes, str]:
-        """POST one query; the whole body and its content type, or the mapped error."""
-        form = urlencode([("query", text), *dataset]).encode("utf-8")
+        """POST one query; the whole body and its content type, or the mapped error (a Virtuoso server is
+        given the deadline too, `server_deadline`)."""
+        form = urlencode([("query", text), *dataset, *server_deadline(self.dialect, self.timeout)]).encode("utf-8")
         deadline = time.monotonic() + self.timeout
         try:
             with self.client.stream(
                 "POST", self.endpoint, content=form, headers={"Accept": accept, "Content-Type": FORM}
             ) as response:
+                self.dialect = dialect_of(response.headers)
                 if response.status_code >= 400:
                     message = server_message(_read_capped(response.iter_bytes(), 64_000, deadline)[0])
                     raise refused(response.status_code, message, original, offset, self.endpoint)
@@ -209,12 +242,12 @@ class RemoteStore:
             f"{{ {where} }} }}" + (f" LIMIT {limit}" if limit else "")
         )
         body, _ = self._request(
-            text, [("named-graph-uri", g) for g in ((graph,) if graph else graphs)], RESULTS_JSON, text, 0
+            text, [("named-graph-uri", g) for g in ((graph,) if graph else graphs)], SELECT_ACCEPT, text, 0
         )
         fixed_graph = ox.NamedNode(graph) if graph else None
         back = self.skolem.back
         quads = []
-        for row in json_solutions(body):
+        for row in read_solutions(body):
             s, p, o = (term if term is not None else back(row[n]) for n, term in zip(names, pattern))
             quads.append(ox.Quad(s, p, o, fixed_graph or row["g"]))
         return quads
@@ -224,10 +257,10 @@ class RemoteStore:
         if self._index is None and self.indexed:
             values = " ".join(str(p) for p in self.indexed)
             text = f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?p {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-            body, _ = self._request(text, [("named-graph-uri", g) for g in self.graphs], RESULTS_JSON, text, 0)
+            body, _ = self._request(text, [("named-graph-uri", g) for g in self.graphs], SELECT_ACCEPT, text, 0)
             index: dict = {p: {} for p in self.indexed}
             back, size = self.skolem.back, 0
-            for row in json_solutions(body):
+            for row in read_solutions(body):
                 subject = back(row["s"])
                 index[row["p"]].setdefault(subject, []).append(ox.Quad(subject, row["p"], back(row["o"]), row["g"]))
                 size += 1
@@ -310,11 +343,17 @@ class RemoteStore:
             default_graph=default_graph,
             named_graphs=named_graphs,
         )
-        text, offset = prepare(query, prefixes, substitution_terms(substitutions, self.skolem), base_iri)
-        body, ctype = self._request(text, dataset, QUERY_ACCEPT, query, offset)
+        terms = substitution_terms(substitutions, self.skolem)
+        text, offset = prepare(query, prefixes, terms, base_iri)
+        text = for_server(text, self.dialect)
+        body, ctype = self._request(text, dataset, accept_for(query), query, offset)
         fmt = media_format(ctype, self.endpoint)
         try:
             if fmt.kind == "results":
+                body = from_dialect(body)
+                if terms and self.dialect == "virtuoso":  # VALUES-bound variables: their exact terms
+                    parsed = ox.parse_query_results(body, format=fmt.results_format)
+                    return deskolemized_solutions(parsed, self.skolem, terms)
                 if fmt.name == "json":
                     body = self.skolem.json_results(body)
                     return ox.parse_query_results(body, format=fmt.results_format)
@@ -329,8 +368,8 @@ class RemoteStore:
         """Quads in the release's graphs on the server (counted there; the publication graph has the
         count the publish verified, `release().quads`, without a scan)."""
         text = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-        body, _ = self._request(text, [("named-graph-uri", g) for g in self.graphs], RESULTS_JSON, text, 0)
-        row = next(iter(json_solutions(body)))
+        body, _ = self._request(text, [("named-graph-uri", g) for g in self.graphs], SELECT_ACCEPT, text, 0)
+        row = next(iter(read_solutions(body)))
         return int(row["n"].value)
 
     def __iter__(self) -> Iterator[ox.Quad]:

@@ -105,5 +105,20 @@ def escape_dotted_names(query: str) -> str:
     return "".join(out)
 
 
+def unescape_dotted_names(query: str) -> str:
+    """The reverse of `escape_dotted_names` (`mtax:1.1\\.3` -> `mtax:1.1.3`), for servers that do not
+    read the escapes of SPARQL 1.1 local names (Virtuoso 7)."""
+    out, last = [], 0
+    for m in _OPAQUE.finditer(query):
+        out.append(_ESCAPED_NAME.sub(lambda n: n[0].replace("\\.", "."), query[last : m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_ESCAPED_NAME.sub(lambda n: n[0].replace("\\.", "."), query[last:]))
+    return "".join(out)
+
+
+_ESCAPED_NAME = re.compile(r"(?<![\w\\])(?:[A-Za-z][\w\-.]*)?:[\w\-.]*(?:\\\.[\w\-]+)+")
+
+
 def _escape_span(text: str) -> str:
     return _DOTTED_NAME.sub(lambda m: m[1] + m[2] + m[3].replace(".", "\\."), text)

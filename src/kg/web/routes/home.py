@@ -126,6 +126,14 @@ def health(request: Request) -> Response:
             "misses": service.cache.misses,
         },
     }
+    status = 200
+    probe = getattr(state.store, "probe", None)
+    if probe is not None:  # a replica: it is healthy only while its server answers with its release
+        remote = body["remote"] = probe()
+        if not remote["reachable"]:
+            body["status"], status = "remote unavailable", 503
+        elif remote["release"] != state.release.id:
+            body["status"], status = "remote holds another release", 503
     if hasattr(engine, "workers"):
         body["workers"] = {
             "running": len(engine.workers),
@@ -133,4 +141,4 @@ def health(request: Request) -> Response:
             "waiting": engine.waiting,
             "replaced": engine.replaced,
         }
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
