@@ -115,12 +115,12 @@ def _explore(request: Request, sel: Selection) -> dict:
     )  # fmt: skip
 
 
-@router.get("/mitigations.json")
+@router.api_route("/mitigations.json", methods=["GET", "HEAD"])
 def mitigations_json(request: Request) -> Response:
     return JSONResponse(_explore(request, selection(request)), headers={"Vary": "Accept"})
 
 
-@router.get("/mitigations.csv")
+@router.api_route("/mitigations.csv", methods=["GET", "HEAD"])
 def mitigations_csv(request: Request) -> Response:
     """Every matching mitigation (not one page) in the columns of `kg export --format csv`."""
     sel = selection(request)
@@ -166,7 +166,7 @@ def _matrix(request: Request, sel: Selection, path: str) -> dict:
     return {"svg": svg, "rows": stages, "columns": functions, "cells": cells, "href": href}
 
 
-@router.get("/mitigations")
+@router.api_route("/mitigations", methods=["GET", "HEAD"])
 def mitigations(request: Request) -> Response:
     path = f"{root(request)}/mitigations"
     sel = selection(request)
@@ -200,7 +200,7 @@ def mitigations(request: Request) -> Response:
     return page(request, "explorer.html", context, status=status)
 
 
-@router.get("/mitigations/coverage")
+@router.api_route("/mitigations/coverage", methods=["GET", "HEAD"])
 def coverage(request: Request) -> Response:
     """Per taxonomy, categories × lifecycle stages: how many mitigations, where the gaps are."""
     d = describer(request)
