@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -25,5 +27,11 @@ __all__ = ["FACETS", "FILE", "MAX_LIMIT", "SORTS", "explore", "matrix", "rows", 
 
 
 def write_index(release_dir: Path, store: ox.Store, base: str = DEFAULT_BASE) -> dict:
-    """Write the search index of `store` into `release_dir`; return its counts and seconds."""
-    return _write(Path(release_dir) / FILE, store, base)
+    """Write the search index of `store` into `release_dir`; return its counts and seconds. A full disk
+    is the OSError (ENOSPC) any other file of the release would raise, not SQLite's own error."""
+    try:
+        return _write(Path(release_dir) / FILE, store, base)
+    except sqlite3.OperationalError as exc:
+        if "full" in str(exc):  # SQLITE_FULL: "database or disk is full"
+            raise OSError(errno.ENOSPC, f"No space left on device: writing the search index ({exc})") from exc
+        raise

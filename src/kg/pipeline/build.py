@@ -201,16 +201,16 @@ def build(settings: Settings, log: Callable[[str], None] = lambda _: None) -> Bu
         with timer("qc"):  # queries/qc/*.rq on the project's own IRIs, before they are rebased
             qc.require_ok(settings.root, memory)
         rebase_store(memory, settings.base_iri)
-        with timer("index"):  # the explorer's search index, in the release so it switches with it
-            explorer.write_index(staging, memory, settings.base_iri)
-        with timer("write"):
-            try:
+        try:
+            with timer("index"):  # the explorer's search index, in the release so it switches with it
+                explorer.write_index(staging, memory, settings.base_iri)
+            with timer("write"):
                 _write_release(settings, staging, memory, report)
-            except OSError as exc:
-                if not disk_full(exc):
-                    raise
-                directory.discard(staging)
-                raise DiskFull(no_space_message(settings, report.release_id, exc)) from None
+        except OSError as exc:
+            if not disk_full(exc):
+                raise
+            directory.discard(staging)
+            raise DiskFull(no_space_message(settings, report.release_id, exc)) from None
     except BaseException:
         if job is not None:
             job.kill()
