@@ -53,6 +53,7 @@ def context(root: Path = ROOT) -> Graph:
     """The ontology, the vocabularies and mit-v1 without its mitigation records."""
     g = Graph()
     g.parse(root / "ontology" / "airm.ttl")
+    g.parse(root / "ontology" / "reused.ttl")
     for path in sorted((root / "ontology" / "vocab").glob("*.ttl")):
         g.parse(path)
     v1 = Graph().parse(root / "data" / "mit-v1.ttl")

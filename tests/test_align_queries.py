@@ -64,6 +64,7 @@ def files() -> Graph:
     g = Graph()
     for p in [
         ROOT / "ontology" / "airm.ttl",
+        ROOT / "ontology" / "reused.ttl",
         ROOT / "ontology" / "alignment.ttl",
         ROOT / "ontology" / "nist.ttl",
         *(ROOT / "ontology" / "vocab").glob("*.ttl"),

@@ -161,6 +161,7 @@ def shapes() -> Graph:
 def derived_data() -> Graph:
     return parse(
         "ontology/airm.ttl",
+        "ontology/reused.ttl",
         "ontology/alignment.ttl",
         "ontology/vocab/actor.ttl",
         "ontology/vocab/lifecycle-stage.ttl",

@@ -10,7 +10,8 @@ from kg.namespaces import AIRM, ONTOLOGY_IRI, VS
 
 from conftest import ROOT
 
-G = Graph().parse(ROOT / "ontology" / "airm.ttl")
+# the ontology and the module declaring the terms it reuses (ontology/reused.ttl, imported by it)
+G = Graph().parse(ROOT / "ontology" / "airm.ttl").parse(ROOT / "ontology" / "reused.ttl")
 KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
 OWN_TERMS = sorted({s for s in G.subjects() if isinstance(s, URIRef) and str(s).startswith(str(AIRM))})
 

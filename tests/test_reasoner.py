@@ -12,7 +12,7 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
-ONTOLOGY = Graph().parse(ROOT / "ontology" / "airm.ttl")
+ONTOLOGY = Graph().parse(ROOT / "ontology" / "airm.ttl").parse(ROOT / "ontology" / "reused.ttl")
 PREFIXES = """@prefix airm: <https://w3id.org/airm-kg/ontology#> .
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .

@@ -837,9 +837,13 @@ def test_shapes_files_are_canonical_and_small():
 
 def test_real_data_conforms(shapes) -> None:
     data_files = sorted((ROOT / "data").glob("*.ttl"))
-    ontology_files = [ROOT / "ontology" / "airm.ttl", *sorted((ROOT / "ontology" / "vocab").glob("*.ttl"))]
-    missing = [str(p.relative_to(ROOT)) for p in ontology_files[:1] if not p.exists()]
-    if not data_files or missing or len(ontology_files) < 2:
+    ontology_files = [
+        ROOT / "ontology" / "airm.ttl",
+        ROOT / "ontology" / "reused.ttl",
+        *sorted((ROOT / "ontology" / "vocab").glob("*.ttl")),
+    ]
+    missing = [str(p.relative_to(ROOT)) for p in ontology_files[:2] if not p.exists()]
+    if not data_files or missing or len(ontology_files) < 3:
         pytest.skip("data/*.ttl, ontology/airm.ttl or ontology/vocab/*.ttl not generated yet")
     graphs = {p: Graph().parse(p, format="turtle") for p in [*data_files, *ontology_files]}
     data, ontology = Graph(), Graph()

@@ -6,6 +6,7 @@ without w3id does, so every IRI an OWL tool follows is answered by this server a
 
 from __future__ import annotations
 
+import re
 import shutil
 import urllib.request
 
@@ -56,7 +57,9 @@ def test_owlready2_loads_the_ontology_and_its_imports_from_the_server(own_base_s
     world = owlready2.World()
     onto = world.get_ontology(f"{own_base_server}/ontology").load()
     imported = {o.base_iri.rstrip("#/") for o in onto.imported_ontologies}
-    assert imported == {f"{own_base_server}/ontology/imports/{name}" for name in EXTRACTS}
+    assert imported == {f"{own_base_server}/ontology/imports/{name}" for name in EXTRACTS} | {
+        f"{own_base_server}/ontology/reused"  # the reused terms' declarations, a module of their own
+    }
     mitigation = world[f"{own_base_server}/ontology#Mitigation"]
     assert mitigation is not None and mitigation.label.en == ["Mitigation"]
     ancestors = {c.iri for c in mitigation.ancestors() if hasattr(c, "iri")}
@@ -92,5 +95,11 @@ def test_pylode_documents_the_served_turtle(own_base_server):
     assert "Classes and properties for AI risk mitigations" in description
     for name in ("Mitigation", "EvidenceQuote", "Classification", "SourceDocument"):
         assert f"{own_base_server}/ontology#{name}" in html
+    classes = html.split('id="classes"', 1)[1].split('id="objectproperties"', 1)[0]
+    listed = set(re.findall(r'<div class="property entity" id="([^"]+)"', classes))
+    assert "Mitigation" in listed
+    assert not listed & {"Person", "Organization", "Entity", "Agent", "Concept", "ConceptScheme", "Dataset"}, (
+        "reused classes are declared in ontology/reused.ttl, not listed among ours"
+    )
     for name in EXTRACTS:
         assert f"{own_base_server}/ontology/imports/{name}" in html  # the imports, listed in the metadata
