@@ -776,3 +776,41 @@ def test_real_clients_against_the_replica(remote_service, embedded_service):
     assert len(graphs[0]) > 10 and isomorphic(*graphs)
     rows = [sorted(tuple(map(str, r)) for r in SPARQLStore(b + "/sparql").query(select)) for b in (replica, embedded)]
     assert rows[0] == rows[1] and rows[0]
+
+
+def test_explorer_and_mcp_on_the_replica(remote_service, embedded_service):
+    """The explorer reads the search index that ships with the release (a replica has it beside the
+    dumps); MCP answers through the replica's engine: both as on the embedded store."""
+    import asyncio
+
+    import httpx2
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    for params in ({"q": "red teaming"}, {"q": "red teaming", "sort": "name", "limit": "5"}):
+        got = remote_service.get("/mitigations.json", params=params)
+        expected = embedded_service.get("/mitigations.json", params=params)
+        assert got.status_code == expected.status_code == 200, got.text
+        assert got.json() == expected.json() and got.json()["total"] > 0
+    got, expected = (s.get("/mitigations.csv", params={"q": "red teaming"}) for s in (remote_service, embedded_service))
+    assert got.status_code == 200 and got.content == expected.content
+    first = next(csv.DictReader(io.StringIO(expected.text.lstrip("\ufeff"))))["Mitigation_ID"]
+
+    async def ask(url: str) -> tuple[dict, dict]:
+        async with (
+            httpx2.AsyncClient(timeout=60) as client,
+            streamable_http_client(f"{url}/mcp", http_client=client) as (read, write, *_),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            record = await session.call_tool("get_mitigation", {"id": first})
+            count = await session.call_tool(
+                "sparql", {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?m a airm:Mitigation }"}
+            )
+            assert not record.is_error and not count.is_error, (record.content, count.content)
+            counted = {k: v for k, v in count.structured_content.items() if k != "cached"}  # the other ran it first
+            return record.structured_content, counted
+
+    on_replica = asyncio.run(ask(str(remote_service.base_url).rstrip("/")))
+    on_embedded = asyncio.run(ask(str(embedded_service.base_url).rstrip("/")))
+    assert on_replica == on_embedded and on_replica[0]["iri"].endswith(first)
