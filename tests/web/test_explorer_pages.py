@@ -86,7 +86,9 @@ def test_home_and_concept_counts_link_to_the_explorer(http):
     home = http.get("/", headers={"Accept": "text/html"}).text
     assert 'action="/mitigations"' in home
     assert re.search(r'href="/mitigations\?category=[^"]+">\d+</a>', home)
-    assert re.search(r'href="/mitigations\?stage=[^"]+&amp;function=[^"]+">\d+</a>', home)
+    # a matrix cell: "direct / with derived", one link to the explorer
+    cell = r'href="/mitigations\?stage=[^"]+&amp;function=[^"]+"><span class="direct"[^>]*>\d+</span> / '
+    assert re.search(cell + r'<span class="with-derived"[^>]*>\d+</span></a>', home)
     concept = http.get("/vocab/mitigation-taxonomy/2.2", headers={"Accept": "text/html"}).text
     assert "/mitigations?category=https%3A//w3id.org/airm-kg/vocab/mitigation-taxonomy/2.2" in concept.replace(
         "%2F", "/"

@@ -166,7 +166,16 @@ def same_origin_links(server: str, url: str, html: str) -> set[str]:
     return out
 
 
-BOUNDED = ("/mitigation/", "/evidence/", "/classification/", "/derivation/", "/mapping/", "/sparql?", "/queries/")
+BOUNDED = (
+    "/mitigation/",
+    "/evidence/",
+    "/classification/",
+    "/derivation/",
+    "/mapping/",
+    "/sparql?",
+    "/queries/",
+    "/mitigations",
+)
 
 
 def test_crawl_from_home_finds_no_dead_link(http, server):

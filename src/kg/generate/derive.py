@@ -99,6 +99,7 @@ def add_dataset(g: Graph) -> URIRef:
     g.add((DATASET, DCTERMS.creator, align.CURATORS))
     for name in (TASK_SET, V1_SET):
         g.add((DATASET, PROV.wasDerivedFrom, URIRef(align.MAPPING_SET + name)))
+        g.add((DATASET, DCTERMS.source, URIRef(align.MAPPING_SET + name)))  # what the VoID/DCAT readers look for
     return DATASET
 
 
