@@ -11,6 +11,7 @@ over a build directory that has the release's manifest and dumps but no store, a
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import csv
 import io
 import os
@@ -781,7 +782,6 @@ def test_real_clients_against_the_replica(remote_service, embedded_service):
 def test_explorer_and_mcp_on_the_replica(remote_service, embedded_service):
     """The explorer reads the search index that ships with the release (a replica has it beside the
     dumps); MCP answers through the replica's engine: both as on the embedded store."""
-    import asyncio
 
     import httpx2
     from mcp import ClientSession
@@ -811,6 +811,7 @@ def test_explorer_and_mcp_on_the_replica(remote_service, embedded_service):
             counted = {k: v for k, v in count.structured_content.items() if k != "cached"}  # the other ran it first
             return record.structured_content, counted
 
-    on_replica = asyncio.run(ask(str(remote_service.base_url).rstrip("/")))
-    on_embedded = asyncio.run(ask(str(embedded_service.base_url).rstrip("/")))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:  # no event loop of another test in the way
+        on_replica = pool.submit(asyncio.run, ask(str(remote_service.base_url).rstrip("/"))).result()
+        on_embedded = pool.submit(asyncio.run, ask(str(embedded_service.base_url).rstrip("/"))).result()
     assert on_replica == on_embedded and on_replica[0]["iri"].endswith(first)

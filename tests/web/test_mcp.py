@@ -8,6 +8,7 @@ The HTTP server runs with a 2 s deadline and trusts X-Forwarded-For, so each tes
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import json
 import os
@@ -96,7 +97,10 @@ class Connection:
             async with opened as session:
                 return await scenario(session)
 
-        return asyncio.run(main())
+        # a thread of its own: a session-wide Playwright (the browser tests) keeps an event loop running
+        # in the main thread, where asyncio.run() refuses to start another
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, main()).result()
 
     def call(self, tool: str, arguments: dict) -> Any:
         return self.run(lambda s: s.call_tool(tool, arguments))
