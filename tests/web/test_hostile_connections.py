@@ -17,6 +17,7 @@ import time
 import httpx
 import pytest
 
+from bench import load
 from servers import running_server
 
 pytestmark = pytest.mark.server
@@ -79,18 +80,10 @@ def read_all(socks: list[socket.socket], seconds: float) -> dict[socket.socket, 
 
 
 def ordinary(url: str, seconds: float, latencies: list[float], failures: list) -> None:
-    with httpx.Client(base_url=url, timeout=5) as client:
-        stop = time.monotonic() + seconds
-        while time.monotonic() < stop:
-            started = time.monotonic()
-            try:
-                response = client.get("/sparql", params={"query": "ASK {}"})
-                if response.status_code != 200:
-                    failures.append(response.status_code)
-            except httpx.HTTPError as exc:
-                failures.append(repr(exc))
-            latencies.append(time.monotonic() - started)
-            time.sleep(0.02)
+    """bench/load.py's ordinary client (`ASK {}`, one at a time), its figures into the lists given."""
+    got, failed = load.asks(url, seconds)
+    latencies.extend(got)
+    failures.extend(failed)
 
 
 def test_silent_and_slow_sockets_do_not_lock_others_out(front):

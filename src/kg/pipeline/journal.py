@@ -136,19 +136,9 @@ def _clean(settings: Settings) -> list[Path]:
     removed = []
     for tmp in (settings.root / "data").rglob(".*.tmp-*"):
         pid = tmp.name.rsplit(".tmp-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not directory.process_alive(int(pid)):
             tmp.unlink(missing_ok=True)
             removed.append(tmp)
     if settings.releases_dir.exists():
         removed += directory.clean_stale(settings)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

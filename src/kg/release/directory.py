@@ -144,12 +144,13 @@ def clean_stale(settings: Settings) -> list[Path]:
             os.close(fd)
     for link in settings.build_path.glob(".current-*"):  # half-made links of dead processes
         pid = link.name.rsplit("-", 1)[-1]
-        if link.is_symlink() and pid.isdigit() and not _alive(int(pid)):
+        if link.is_symlink() and pid.isdigit() and not process_alive(int(pid)):
             link.unlink(missing_ok=True)
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id exists (one of another user counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
